@@ -1,0 +1,40 @@
+"""Entry point: the ``dkd-edge`` click group; DkdErrors become one-line messages."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from dkd_edge import __version__
+from dkd_edge.errors import DkdError
+
+
+class DkdGroup(click.Group):
+    """A click group that turns DkdError into a one-line error and exit status 2."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except DkdError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=DkdGroup)
+@click.version_option(__version__, prog_name="dkd-edge")
+def cli() -> None:
+    """dkd-edge: DKD video pose estimation from PyTorch to Core ML, TFLite and ONNX."""
+
+
+def _register() -> None:
+    from dkd_edge.cli.data import data
+
+    cli.add_command(data)
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="dkd-edge")
