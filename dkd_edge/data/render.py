@@ -54,6 +54,7 @@ class RenderConfig:
     occluder_prob: float = 0.4
     blur_prob: float = 0.3
     lighting_amplitude: float = 0.25
+    draw_person: bool = True  # False renders the same clip without the figure
 
 
 @dataclass
@@ -249,7 +250,7 @@ class ClipRenderer:
             x0, y0 = margin + pan[f]
             canvas = scene.crop((int(x0), int(y0), int(x0) + size, int(y0) + size))
             pts = out[f]
-            for part in order:
+            for part in order if cfg.draw_person else ():
                 part_is_far = far is not None and part.startswith(far)
                 self._draw_part(canvas, wardrobe, part, pts, torso_len, part_is_far, widths, view)
             if occluder is not None:

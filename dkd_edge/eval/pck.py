@@ -56,7 +56,8 @@ class PCKAccumulator:
         table = {}
         for name, joints in PCK_GROUPS.items():
             vis = self.visible[list(joints)].sum()
-            table[name] = float(100.0 * self.correct[list(joints)].sum() / vis) if vis else float("nan")
+            hits = self.correct[list(joints)].sum()
+            table[name] = float(100.0 * hits / vis) if vis else float("nan")
         total = self.visible.sum()
         table["Mean"] = float(100.0 * self.correct.sum() / total) if total else float("nan")
         return table

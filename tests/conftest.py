@@ -1,0 +1,27 @@
+"""Shared fixtures: the real data in ../shared/data beside the checkout."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("DKD_SHARED", REPO.parent / "shared"))
+PENN_ROOT = SHARED / "data" / "penn_action"
+JHMDB_ROOT = SHARED / "data" / "jhmdb_sample"
+
+
+@pytest.fixture(scope="session")
+def penn_root() -> Path:
+    if not (PENN_ROOT / "labels").is_dir():
+        pytest.fail(f"real Penn Action labels not found at {PENN_ROOT} (set DKD_SHARED)")
+    return PENN_ROOT
+
+
+@pytest.fixture(scope="session")
+def jhmdb_root() -> Path:
+    if not (JHMDB_ROOT / "joint_positions").is_dir():
+        pytest.fail(f"real JHMDB sample not found at {JHMDB_ROOT} (set DKD_SHARED)")
+    return JHMDB_ROOT

@@ -1,0 +1,52 @@
+import numpy as np
+
+from dkd_edge.eval.keypoints import decode_heatmaps, heatmap_to_image, image_to_heatmap
+from dkd_edge.eval.pck import PCKAccumulator, correct_joints, pck
+
+
+def test_pck_hand_computed_case():
+    # bbox 100 wide, 50 tall -> threshold 0.2 * 100 = 20 px.
+    bbox = np.array([[0, 0, 100, 50]], np.float32)
+    gt = np.zeros((1, 13, 2), np.float32)
+    pred = gt.copy()
+    pred[0, 0] = [20, 0]       # exactly at the threshold: correct
+    pred[0, 1] = [12, 16]      # distance 20: correct
+    pred[0, 2] = [15, 15]      # distance 21.2: wrong
+    pred[0, 5] = [0, 30]       # wrong, but invisible: not counted
+    vis = np.ones((1, 13), bool)
+    vis[0, 5] = False
+    hits = correct_joints(pred, gt, vis, bbox)
+    assert hits[0, :3].tolist() == [True, True, False]
+    table = pck(pred, gt, vis, bbox)
+    assert table["Head"] == 100.0
+    assert table["Sho"] == 50.0
+    assert table["Wri"] == 100.0  # only the visible right wrist counts
+    assert np.isclose(table["Mean"], 100 * 11 / 12)
+
+
+def test_pck_uses_max_of_width_and_height_and_accumulates():
+    bbox = np.array([[0, 0, 10, 200]], np.float32)  # height wins: threshold 40
+    gt = np.zeros((1, 13, 2))
+    pred = gt + [30.0, 0.0]
+    acc = PCKAccumulator()
+    acc.update(pred, gt, np.ones((1, 13), bool), bbox)
+    acc.update(pred + 100, gt, np.ones((1, 13), bool), bbox)
+    assert acc.groups()["Mean"] == 50.0
+    assert acc.per_joint()["head"] == 50.0
+
+
+def test_decode_argmax_and_quarter_offset():
+    maps = np.zeros((2, 8, 8), np.float32)
+    maps[0, 3, 4] = 1.0
+    maps[0, 3, 5] = 0.5        # right neighbour higher -> x + 0.25
+    maps[0, 2, 4] = 0.4        # upper neighbour higher -> y - 0.25
+    maps[1, 0, 7] = 2.0        # on the border: no refinement
+    coords, scores = decode_heatmaps(maps)
+    np.testing.assert_allclose(coords, [[4.25, 2.75], [7.0, 0.0]])
+    np.testing.assert_allclose(scores, [1.0, 2.0])
+
+
+def test_heatmap_image_coordinates_round_trip():
+    pts = np.array([[0.0, 0.0], [255.0, 127.5]])
+    np.testing.assert_allclose(heatmap_to_image(image_to_heatmap(pts, 4), 4), pts, atol=1e-5)
+    np.testing.assert_allclose(heatmap_to_image([[0, 0]], 4), [[1.5, 1.5]])
