@@ -29,8 +29,10 @@ def cli() -> None:
 
 def _register() -> None:
     from dkd_edge.cli.data import data
+    from dkd_edge.cli.train import train
 
     cli.add_command(data)
+    cli.add_command(train)
 
 
 _register()

@@ -1,0 +1,49 @@
+"""``dkd-edge train``: the three training stages."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from dkd_edge.model.config import DEFAULT_CONFIG
+
+
+@click.command()
+@click.option("--config", "config_name", default=DEFAULT_CONFIG, show_default=True,
+              help="Model config: dkd-tiny, dkd-small or dkd-base.")
+@click.option("--stage", type=click.Choice(["init", "dkd", "qat"]), required=True,
+              help="init: initializer on frames; dkd: kernels on clips; qat: int8-aware.")
+@click.option("--penn-root", default="../shared/data/penn_action", show_default=True,
+              type=click.Path(), help="Penn Action labels (the motion that is rendered).")
+@click.option("--out", default="runs", show_default=True, type=click.Path(),
+              help="Run folder; stages write OUT/<config>/<stage>/.")
+@click.option("--steps", type=int, default=None, help="Optimizer steps (stage default).")
+@click.option("--batch", type=int, default=None, help="Frames (init) or clips (dkd, qat).")
+@click.option("--clip-len", type=int, default=None, help="Frames per rendered clip.")
+@click.option("--lr", type=float, default=None, help="Peak learning rate.")
+@click.option("--adv-weight", type=float, default=0.05, show_default=True,
+              help="Weight of the temporal adversarial loss (dkd stage); 0 turns it off.")
+@click.option("--init-from", type=click.Path(), default=None,
+              help="Checkpoint to start from (default: the previous stage's final.pt).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--save-every", type=int, default=50, show_default=True)
+@click.option("--workers", type=int, default=1, show_default=True,
+              help="Rendering worker processes.")
+@click.option("--threads", type=int, default=None, help="torch threads per process.")
+@click.option("--resume/--no-resume", default=True, show_default=True,
+              help="Continue from the stage's last.pt when it exists.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+def train(config_name, stage, penn_root, out, steps, batch, clip_len, lr, adv_weight,
+          init_from, seed, save_every, workers, threads, resume, as_json) -> None:
+    """Train a DKD model stage on rendered Penn Action motion (resumable; torchrun-ready)."""
+    from dkd_edge.model.config import get_config
+    from dkd_edge.train.trainer import TrainOptions, train as run
+
+    get_config(config_name)  # unknown names fail here, before any work
+    summary = run(TrainOptions(
+        config=config_name, stage=stage, penn_root=penn_root, out=out, steps=steps,
+        batch=batch, clip_len=clip_len, lr=lr, adv_weight=adv_weight, init_from=init_from,
+        seed=seed, save_every=save_every, workers=workers, threads=threads, resume=resume,
+    ))
+    click.echo(json.dumps(summary) if as_json else f"done: {summary['final']}")

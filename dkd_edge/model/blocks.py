@@ -1,0 +1,46 @@
+"""Mobile building blocks: conv-BN-ReLU and MobileNetV2 inverted residuals."""
+
+from __future__ import annotations
+
+from torch import nn
+
+
+class ConvBNAct(nn.Sequential):
+    """Conv2d + BatchNorm + ReLU (``act=False`` leaves out the ReLU)."""
+
+    def __init__(self, cin: int, cout: int, k: int = 3, stride: int = 1, groups: int = 1,
+                 act: bool = True):
+        layers: list[nn.Module] = [
+            nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups, bias=False),
+            nn.BatchNorm2d(cout),
+        ]
+        if act:
+            layers.append(nn.ReLU(inplace=True))
+        super().__init__(*layers)
+
+
+class InvertedResidual(nn.Module):
+    """MobileNetV2 block: 1x1 expand, 3x3 depthwise, 1x1 project, residual when shapes match."""
+
+    def __init__(self, cin: int, cout: int, stride: int = 1, expand: int = 4):
+        super().__init__()
+        hidden = cin * expand
+        layers: list[nn.Module] = []
+        if expand != 1:
+            layers.append(ConvBNAct(cin, hidden, 1))
+        layers += [
+            ConvBNAct(hidden, hidden, 3, stride, groups=hidden),
+            ConvBNAct(hidden, cout, 1, act=False),
+        ]
+        self.body = nn.Sequential(*layers)
+        self.residual = stride == 1 and cin == cout
+
+    def forward(self, x):
+        y = self.body(x)
+        return x + y if self.residual else y
+
+
+def stage(cin: int, cout: int, blocks: int, stride: int, expand: int) -> nn.Sequential:
+    layers = [InvertedResidual(cin, cout, stride, expand)]
+    layers += [InvertedResidual(cout, cout, 1, expand) for _ in range(blocks - 1)]
+    return nn.Sequential(*layers)

@@ -1,0 +1,115 @@
+"""Named DKD configurations, timm-style: architecture plus the preprocessing that travels
+with the weights."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+
+from dkd_edge.errors import DkdError
+from dkd_edge.skeleton import PENN_JOINTS, SKELETON
+
+
+@dataclass(frozen=True)
+class DKDConfig:
+    """Everything needed to rebuild a DKD model and to feed it correctly.
+
+    Architecture: the initializer's stage widths, the frame encoder's widths, and the pose
+    kernels' shape [joints, kernel_channels, kernel_size, kernel_size]. ``kernel_channels``
+    includes ``coord_channels`` fixed position channels (x, y, x^2 + y^2), which let a
+    kernel carry where its joint was as well as what it looked like.
+    """
+
+    name: str
+    input_size: int = 256
+    stride: int = 4
+    num_joints: int = len(PENN_JOINTS)
+    init_widths: tuple[int, ...] = (16, 24, 32, 64, 96, 160)
+    init_expand: int = 6
+    init_head: int = 64
+    encoder_widths: tuple[int, ...] = (8, 16, 32, 48)
+    encoder_features: int = 24
+    encoder_expand: int = 2
+    kernel_channels: int = 24
+    kernel_size: int = 3
+    coord_channels: int = 3
+    heatmap_sigma: float = 2.0
+    mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
+    std: tuple[float, float, float] = (0.229, 0.224, 0.225)
+    channel_order: str = "RGB"
+    joint_names: tuple[str, ...] = PENN_JOINTS
+    skeleton: tuple[tuple[int, int], ...] = SKELETON
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def heatmap_size(self) -> int:
+        return self.input_size // self.stride
+
+    @property
+    def kernel_shape(self) -> tuple[int, int, int, int, int]:
+        """State shape for batch 1: [1, J, C, k, k]."""
+        k = self.kernel_size
+        return (1, self.num_joints, self.kernel_channels, k, k)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["skeleton"] = [list(edge) for edge in self.skeleton]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> DKDConfig:
+        data = dict(data)
+        for key in ("init_widths", "encoder_widths", "mean", "std", "joint_names"):
+            if key in data:
+                data[key] = tuple(data[key])
+        if "skeleton" in data:
+            data["skeleton"] = tuple(tuple(edge) for edge in data["skeleton"])
+        return cls(**data)
+
+    def preprocessing(self) -> dict:
+        """The preprocessing contract written into checkpoints and artifacts."""
+        return {
+            "input_size": [self.input_size, self.input_size],
+            "mean": list(self.mean),
+            "std": list(self.std),
+            "scale": 1.0 / 255.0,
+            "channel_order": self.channel_order,
+            "resize": "letterbox",
+            "heatmap_stride": self.stride,
+        }
+
+
+REGISTRY: dict[str, DKDConfig] = {}
+
+
+def register(config: DKDConfig) -> DKDConfig:
+    REGISTRY[config.name] = config
+    return config
+
+
+register(DKDConfig(
+    name="dkd-tiny", input_size=64,
+    init_widths=(8, 8, 16, 16, 24, 32), init_expand=2, init_head=16,
+    encoder_widths=(8, 8, 16, 16), encoder_features=8, kernel_channels=8, kernel_size=3,
+))
+register(DKDConfig(name="dkd-small", init_head=96))
+register(DKDConfig(
+    name="dkd-base",
+    init_widths=(24, 32, 48, 96, 136, 224), init_head=96,
+    encoder_widths=(16, 24, 40, 64), encoder_features=32, kernel_channels=32, kernel_size=3,
+))
+
+DEFAULT_CONFIG = "dkd-small"
+
+
+def get_config(name: str, **overrides) -> DKDConfig:
+    """A registered config by name; unknown names raise a DkdError listing the known ones."""
+    if name not in REGISTRY:
+        import difflib
+
+        close = difflib.get_close_matches(name, REGISTRY, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise DkdError(
+            f"unknown model config {name!r}{hint}: choose one of {', '.join(sorted(REGISTRY))}"
+        )
+    config = REGISTRY[name]
+    return replace(config, **overrides) if overrides else config

@@ -1,0 +1,76 @@
+"""The two backbones: the large pose initializer and the small frame encoder."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from dkd_edge.model.blocks import ConvBNAct, InvertedResidual, stage
+from dkd_edge.model.config import DKDConfig
+
+
+class PoseInitializer(nn.Module):
+    """A MobileNetV2-style backbone to stride 32 with a U-Net decoder back to stride 4.
+
+    Runs on the first frame only; output heatmaps [B, J, H/4, W/4].
+    """
+
+    def __init__(self, config: DKDConfig):
+        super().__init__()
+        w = config.init_widths
+        e = config.init_expand
+        head = config.init_head
+        self.stem = ConvBNAct(3, w[0], 3, 2)                         # /2
+        self.s4 = stage(w[0], w[1], 2, 2, e)                           # /4
+        self.s8 = stage(w[1], w[2], 3, 2, e)                           # /8
+        self.s16 = nn.Sequential(stage(w[2], w[3], 4, 2, e), stage(w[3], w[4], 3, 1, e))
+        self.s32 = stage(w[4], w[5], 3, 2, e)                          # /32
+        self.top = ConvBNAct(w[5], head, 1)
+        self.lat16 = ConvBNAct(w[4], head, 1)
+        self.lat8 = ConvBNAct(w[2], head, 1)
+        self.lat4 = ConvBNAct(w[1], head, 1)
+        self.up = nn.Upsample(scale_factor=2, mode="nearest")
+        self.fuse16 = InvertedResidual(head, head, 1, 2)
+        self.fuse8 = InvertedResidual(head, head, 1, 2)
+        self.fuse4 = nn.Sequential(InvertedResidual(head, head, 1, 2),
+                                   InvertedResidual(head, head, 1, 2))
+        self.out = nn.Conv2d(head, config.num_joints, 1)
+
+    def forward(self, frame: torch.Tensor) -> torch.Tensor:
+        x4 = self.s4(self.stem(frame))
+        x8 = self.s8(x4)
+        x16 = self.s16(x8)
+        x32 = self.s32(x16)
+        y = self.fuse16(self.up(self.top(x32)) + self.lat16(x16))
+        y = self.fuse8(self.up(y) + self.lat8(x8))
+        y = self.fuse4(self.up(y) + self.lat4(x4))
+        return self.out(y)
+
+
+class FrameEncoder(nn.Module):
+    """The small per-frame backbone: stride-4 features with a stride-16 context branch."""
+
+    def __init__(self, config: DKDConfig):
+        super().__init__()
+        w = config.encoder_widths
+        c = config.encoder_features
+        self.stem = ConvBNAct(3, w[0], 3, 2)                                   # /2
+        e = config.encoder_expand
+        self.s4 = nn.Sequential(InvertedResidual(w[0], w[1], 2, e + 1),
+                                InvertedResidual(w[1], w[1], 1, e))            # /4
+        self.s8 = nn.Sequential(InvertedResidual(w[1], w[2], 2, e + 1),
+                                InvertedResidual(w[2], w[2], 1, e + 1))        # /8
+        self.s16 = nn.Sequential(InvertedResidual(w[2], w[3], 2, e + 2),
+                                 InvertedResidual(w[3], w[3], 1, e + 2))       # /16
+        self.ctx16 = ConvBNAct(w[3], c, 1)
+        self.ctx8 = ConvBNAct(w[2], c, 1)
+        self.lat4 = ConvBNAct(w[1], c, 1)
+        self.up = nn.Upsample(scale_factor=2, mode="nearest")
+        self.fuse = InvertedResidual(c, c, 1, 1)
+
+    def forward(self, frame: torch.Tensor) -> torch.Tensor:
+        x4 = self.s4(self.stem(frame))
+        x8 = self.s8(x4)
+        x16 = self.s16(x8)
+        y = self.up(self.ctx16(x16)) + self.ctx8(x8)
+        return self.fuse(self.up(y) + self.lat4(x4))

@@ -1,0 +1,1 @@
+"""Training: rendered-clip data, the three stages (init, dkd, qat), checkpoints."""

@@ -1,0 +1,62 @@
+"""Checkpoints: weights plus the config and preprocessing that travel with them."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+
+from dkd_edge.errors import DkdError
+from dkd_edge.model.config import DKDConfig
+
+FORMAT = "dkd-edge-checkpoint"
+
+
+def save_checkpoint(path: Path, payload: dict) -> None:
+    """Write atomically (temporary file, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
+    try:
+        torch.save({"format": FORMAT, **payload}, temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def load_checkpoint(path: str | Path) -> dict:
+    """Read a dkd-edge checkpoint; corrupt or foreign files raise a one-line DkdError."""
+    path = Path(path)
+    if not path.is_file():
+        raise DkdError(f"{path}: checkpoint not found")
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:
+        raise DkdError(f"{path}: not a readable checkpoint ({type(exc).__name__}); "
+                       "re-download or re-train it") from exc
+    if not isinstance(data, dict) or data.get("format") != FORMAT or "config" not in data:
+        raise DkdError(f"{path}: not a dkd-edge checkpoint (no config inside)")
+    return data
+
+
+def checkpoint_config(data: dict) -> DKDConfig:
+    return DKDConfig.from_dict(data["config"])
+
+
+def float_state(model: torch.nn.Module) -> dict:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def load_model_state(model: torch.nn.Module, state: dict, source: str) -> None:
+    """Load weights, turning a shape mismatch (another config) into a clear error."""
+    try:
+        model.load_state_dict({k: v.float() if v.is_floating_point() else v
+                               for k, v in state.items()})
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[0][:200]
+        raise DkdError(f"{source}: weights do not fit this model config ({first}); "
+                       "pass the --config the checkpoint was trained with") from exc

@@ -1,0 +1,88 @@
+"""An endless stream of rendered training clips from Penn Action motion."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import torch
+from torch.utils.data import IterableDataset
+
+from dkd_edge.data.penn_action import PennAction
+from dkd_edge.data.render import RenderConfig, render_sequence
+from dkd_edge.data.sample import PoseSequence
+from dkd_edge.errors import DkdError
+from dkd_edge.train.targets import gaussian_heatmaps, in_frame
+
+
+def normalise(frames: np.ndarray, mean, std) -> torch.Tensor:
+    """uint8 [..., H, W, 3] RGB -> float [..., 3, H, W] normalised with mean/std."""
+    x = torch.from_numpy(np.ascontiguousarray(frames)).float().div_(255.0)
+    x = (x - torch.tensor(mean)) / torch.tensor(std)
+    return x.movedim(-1, -3).contiguous()
+
+
+def subsample(sequence: PoseSequence, stride: int) -> PoseSequence:
+    """Every ``stride``-th frame: faster motion between consecutive frames."""
+    if stride <= 1:
+        return sequence
+    return replace(sequence, joints=sequence.joints[::stride],
+                   visibility=sequence.visibility[::stride], bbox=sequence.bbox[::stride])
+
+
+class RenderedClips(IterableDataset):
+    """Yields dicts of one rendered clip: ``frames`` [T, 3, S, S], ``heatmaps``
+    [T, J, S/4, S/4], ``weights`` [T, J], ``joints`` [T, J, 2], ``visibility`` [T, J],
+    ``bbox`` [T, 4].
+
+    Args:
+        penn_root: Penn Action labels.
+        split: which motion to render (train for training).
+        clip_len: frames per clip.
+        image_size, stride, sigma, mean, std: from the model config.
+        seed: stream seed; combine with the process rank for distinct streams.
+        max_stride: frame subsampling is drawn from 1..max_stride.
+    """
+
+    def __init__(self, penn_root, split: str, clip_len: int, image_size: int, stride: int,
+                 sigma: float, mean, std, seed: int = 0, max_stride: int = 2):
+        super().__init__()
+        self.dataset = PennAction(penn_root, split)
+        if len(self.dataset) == 0:
+            raise DkdError(f"{penn_root}: no {split} sequences to train on")
+        self.clip_len = clip_len
+        self.image_size = image_size
+        self.stride = stride
+        self.sigma = sigma
+        self.mean, self.std = mean, std
+        self.seed = seed
+        self.max_stride = max_stride
+        self.render_config = RenderConfig(size=image_size)
+
+    def sample(self, rng: np.random.Generator) -> dict:
+        sequence = self.dataset[int(rng.integers(len(self.dataset)))]
+        sequence = subsample(sequence, int(rng.integers(1, self.max_stride + 1)))
+        clip = render_sequence(sequence, int(rng.integers(2**31)), self.render_config,
+                               max_frames=self.clip_len)
+        if len(clip.frames) < self.clip_len:  # very short sequences: hold the last frame
+            extra = self.clip_len - len(clip.frames)
+            for name in ("frames", "joints", "visibility", "bbox"):
+                value = getattr(clip, name)
+                setattr(clip, name, np.concatenate([value, np.repeat(value[-1:], extra, 0)]))
+        size = self.image_size // self.stride
+        return {
+            "frames": normalise(clip.frames, self.mean, self.std),
+            "heatmaps": torch.from_numpy(
+                gaussian_heatmaps(clip.joints, size, self.stride, self.sigma)),
+            "weights": torch.from_numpy(in_frame(clip.joints, self.image_size)),
+            "joints": torch.from_numpy(clip.joints),
+            "visibility": torch.from_numpy(clip.visibility),
+            "bbox": torch.from_numpy(clip.bbox),
+        }
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        worker = info.id if info is not None else 0
+        rng = np.random.default_rng([self.seed, worker])
+        while True:
+            yield self.sample(rng)

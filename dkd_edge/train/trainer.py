@@ -1,0 +1,303 @@
+"""The training stages behind ``dkd-edge train``.
+
+- ``init``: the pose initializer on single rendered frames (heatmap MSE). The first
+  ``low_res_fraction`` of steps run at 3/4 resolution, which is 1.8x cheaper.
+- ``dkd``: the frame encoder, kernel distillator and matcher on rendered clips, the
+  initializer frozen: heatmap MSE over the rollout plus ``adv_weight`` times the temporal
+  adversarial loss (0 turns it off).
+- ``qat``: quantization-aware fine-tuning of both graphs (``dkd_edge.quant``).
+
+Each stage writes ``OUT/<config>/<stage>/last.pt`` every ``save_every`` steps (a restarted
+run resumes from it), ``metrics.jsonl``, and ``final.pt`` when done. Multi-process runs go
+through ``torchrun`` (DDP, gloo on CPU).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from dkd_edge.errors import DkdError
+from dkd_edge.model import DKD, DKDConfig, TemporalDiscriminator, get_config
+from dkd_edge.train.checkpoint import (
+    checkpoint_config,
+    float_state,
+    load_checkpoint,
+    load_model_state,
+    save_checkpoint,
+)
+from dkd_edge.train.data import RenderedClips
+from dkd_edge.train.losses import discriminator_loss, generator_adversarial, heatmap_mse
+
+STAGES = ("init", "dkd", "qat")
+STAGE_DEFAULTS = {
+    "init": {"steps": 2000, "batch": 16, "clip_len": 4, "lr": 2e-3},
+    "dkd": {"steps": 2500, "batch": 4, "clip_len": 6, "lr": 2e-3},
+    "qat": {"steps": 300, "batch": 4, "clip_len": 6, "lr": 1e-4},
+}
+PREVIOUS_STAGE = {"dkd": "init", "qat": "dkd"}
+
+
+@dataclass
+class TrainOptions:
+    """Options of one training stage; None means the stage's default."""
+
+    config: str = "dkd-small"
+    stage: str = "init"
+    penn_root: str = "../shared/data/penn_action"
+    out: str = "runs"
+    steps: int | None = None
+    batch: int | None = None
+    clip_len: int | None = None
+    lr: float | None = None
+    adv_weight: float = 0.05
+    low_res_fraction: float = 0.6
+    init_from: str | None = None
+    seed: int = 0
+    save_every: int = 50
+    workers: int = 1
+    threads: int | None = None
+    resume: bool = True
+    progress: bool = True
+
+    def resolved(self) -> TrainOptions:
+        if self.stage not in STAGES:
+            raise DkdError(f"unknown stage {self.stage!r}: use one of {', '.join(STAGES)}")
+        defaults = STAGE_DEFAULTS[self.stage]
+        return replace(self, **{k: v for k, v in defaults.items() if getattr(self, k) is None})
+
+
+def stage_dir(options: TrainOptions, stage: str | None = None) -> Path:
+    return Path(options.out) / options.config / (stage or options.stage)
+
+
+class _Distributed:
+    """Rank and world size from torchrun's environment (single process otherwise)."""
+
+    def __init__(self):
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        if self.world > 1 and not dist.is_initialized():
+            dist.init_process_group("gloo")
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    def wrap(self, module: nn.Module) -> nn.Module:
+        return DistributedDataParallel(module) if self.world > 1 else module
+
+    def barrier(self) -> None:
+        if self.world > 1:
+            dist.barrier()
+
+    def close(self) -> None:
+        if self.world > 1 and dist.is_initialized():
+            dist.destroy_process_group()
+
+
+class InitializerObjective(nn.Module):
+    """Stage ``init``: heatmap MSE of the initializer on single frames."""
+
+    def __init__(self, model: DKD):
+        super().__init__()
+        self.initializer = model.initializer
+
+    def forward(self, frames, heatmaps, weights):
+        b, t = frames.shape[:2]
+        pred = self.initializer(frames.flatten(0, 1))
+        return heatmap_mse(pred, heatmaps.flatten(0, 1), weights.flatten(0, 1)), pred
+
+
+class RolloutObjective(nn.Module):
+    """Stage ``dkd``: heatmap MSE over a rollout that starts from the frozen initializer."""
+
+    def __init__(self, model: DKD):
+        super().__init__()
+        self.model = model
+
+    def forward(self, frames, heatmaps, weights, first):
+        pred = self.model.rollout(frames, first)
+        return heatmap_mse(pred[:, 1:], heatmaps[:, 1:], weights[:, 1:]), pred
+
+
+def _lr_at(step: int, total: int, peak: float) -> float:
+    warmup = max(1, min(100, total // 10))
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    progress = (step - warmup) / max(1, total - warmup)
+    return peak * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def _loader(options: TrainOptions, config: DKDConfig, size: int, rank: int, clips: int):
+    dataset = RenderedClips(
+        options.penn_root, "train", options.clip_len, size, config.stride,
+        config.heatmap_sigma, config.mean, config.std,
+        seed=options.seed * 1000 + rank * 7 + size,
+    )
+    return iter(DataLoader(dataset, batch_size=clips, num_workers=options.workers,
+                           persistent_workers=options.workers > 0))
+
+
+def _starting_model(options: TrainOptions, config: DKDConfig) -> DKD:
+    model = DKD(config)
+    previous = PREVIOUS_STAGE.get(options.stage)
+    source = options.init_from or (
+        str(stage_dir(options, previous) / "final.pt") if previous else None)
+    if source:
+        if not Path(source).is_file():
+            raise DkdError(
+                f"stage {options.stage!r} starts from {source}, which does not exist: run "
+                f"`dkd-edge train --config {options.config} --stage {previous}` first "
+                "or pass --init-from")
+        data = load_checkpoint(source)
+        if checkpoint_config(data).name != config.name:
+            raise DkdError(f"{source} was trained as {checkpoint_config(data).name!r}, "
+                           f"not {config.name!r}")
+        load_model_state(model, data["model"], source)
+    return model
+
+
+def train(options: TrainOptions) -> dict:
+    """Run (or resume) one training stage; returns a summary dict."""
+    options = options.resolved()
+    if options.stage == "qat":
+        from dkd_edge.quant.qat import train_qat
+
+        return train_qat(options)
+    config = get_config(options.config)
+    env = _Distributed()
+    if options.threads:
+        torch.set_num_threads(options.threads)
+    torch.manual_seed(options.seed + env.rank)
+    out = stage_dir(options)
+    last = out / "last.pt"
+
+    model = _starting_model(options, config)
+    if options.stage == "init":
+        objective = InitializerObjective(model)
+        params = list(model.initializer.parameters())
+        clips = max(1, options.batch // options.clip_len)
+    else:
+        objective = RolloutObjective(model)
+        for p in model.initializer.parameters():
+            p.requires_grad_(False)
+        params = [p for n, p in model.named_parameters() if not n.startswith("initializer.")]
+        clips = options.batch
+    optimizer = torch.optim.AdamW(params, lr=options.lr, weight_decay=1e-4)
+    disc = disc_opt = None
+    if options.stage == "dkd" and options.adv_weight > 0:
+        disc = TemporalDiscriminator(config.num_joints)
+        disc_opt = torch.optim.AdamW(disc.parameters(), lr=options.lr * 0.5, betas=(0.5, 0.99))
+
+    step = 0
+    if options.resume and last.is_file():
+        state = load_checkpoint(last)
+        load_model_state(model, state["model"], str(last))
+        optimizer.load_state_dict(state["optimizer"])
+        if disc is not None and state.get("disc"):
+            disc.load_state_dict(state["disc"])
+            disc_opt.load_state_dict(state["disc_opt"])
+        step = int(state["step"])
+        if env.main:
+            print(f"resuming {options.stage} from {last} at step {step}")
+    wrapped = env.wrap(objective)
+    wrapped_disc = env.wrap(disc) if disc is not None else None
+
+    low_res_steps = int(options.low_res_fraction * options.steps) if options.stage == "init" else 0
+    low_size = (config.input_size * 3 // 4) // 32 * 32
+    loaders: dict[int, object] = {}
+
+    def batch_at(s: int) -> dict:
+        size = low_size if s < low_res_steps else config.input_size
+        if size not in loaders:
+            loaders.clear()
+            loaders[size] = _loader(options, config, size, env.rank, clips)
+        return next(loaders[size])
+
+    if env.main:
+        out.mkdir(parents=True, exist_ok=True)
+    metrics_path = out / "metrics.jsonl"
+    bar = tqdm(total=options.steps, initial=step, disable=not (options.progress and env.main),
+               desc=f"train {options.config} {options.stage}", unit="step")
+    objective.train()
+    if options.stage == "dkd":
+        model.initializer.eval()
+    window_start, window_frames = time.perf_counter(), 0
+    while step < options.steps:
+        lr = _lr_at(step, options.steps, options.lr)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        batch = batch_at(step)
+        frames, heatmaps, weights = batch["frames"], batch["heatmaps"], batch["weights"]
+        record = {"step": step + 1, "lr": lr, "size": int(frames.shape[-1])}
+        if options.stage == "init":
+            loss, _ = wrapped(frames, heatmaps, weights)
+            total = loss
+        else:
+            with torch.no_grad():
+                first = model.initializer(frames[:, 0])
+            loss, pred = wrapped(frames, heatmaps, weights, first)
+            total = loss
+            if wrapped_disc is not None:
+                for p in disc.parameters():
+                    p.requires_grad_(False)
+                adv = generator_adversarial(disc(pred))  # disc frozen: gradients reach pred
+                total = loss + options.adv_weight * adv
+                record["adv"] = adv.item()
+        optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        torch.nn.utils.clip_grad_norm_(params, 5.0)
+        optimizer.step()
+        if wrapped_disc is not None:
+            for p in disc.parameters():
+                p.requires_grad_(True)
+            scores = wrapped_disc(torch.cat([heatmaps, pred.detach()]))  # one DDP forward
+            d_loss = discriminator_loss(scores[: len(heatmaps)], scores[len(heatmaps):])
+            disc_opt.zero_grad(set_to_none=True)
+            d_loss.backward()
+            disc_opt.step()
+            record["d_loss"] = d_loss.item()
+        step += 1
+        window_frames += frames.shape[0] * frames.shape[1]
+        record["mse"] = loss.item()
+        bar.update(1)
+        bar.set_postfix(mse=f"{record['mse']:.3f}", res=record["size"])
+        if env.main and (step % 10 == 0 or step == options.steps):
+            elapsed = time.perf_counter() - window_start
+            record["frames_per_s"] = window_frames * env.world / max(elapsed, 1e-9)
+            window_start, window_frames = time.perf_counter(), 0
+            with open(metrics_path, "a") as handle:
+                handle.write(json.dumps(record) + "\n")
+        if env.main and (step % options.save_every == 0 or step == options.steps):
+            save_checkpoint(last, {
+                "config": config.to_dict(), "preprocessing": config.preprocessing(),
+                "stage": options.stage, "step": step, "model": float_state(model),
+                "optimizer": optimizer.state_dict(),
+                "disc": disc.state_dict() if disc is not None else None,
+                "disc_opt": disc_opt.state_dict() if disc_opt is not None else None,
+                "options": asdict(options),
+            })
+    bar.close()
+    summary = {"stage": options.stage, "config": options.config, "steps": step,
+               "final": str(out / "final.pt")}
+    if env.main:
+        save_checkpoint(out / "final.pt", {
+            "config": config.to_dict(), "preprocessing": config.preprocessing(),
+            "stage": options.stage, "step": step, "model": float_state(model),
+            "options": asdict(options),
+        })
+    env.barrier()
+    env.close()
+    return summary
