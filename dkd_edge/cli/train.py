@@ -38,7 +38,8 @@ def train(config_name, stage, penn_root, out, steps, batch, clip_len, lr, adv_we
           init_from, seed, save_every, workers, threads, resume, as_json) -> None:
     """Train a DKD model stage on rendered Penn Action motion (resumable; torchrun-ready)."""
     from dkd_edge.model.config import get_config
-    from dkd_edge.train.trainer import TrainOptions, train as run
+    from dkd_edge.train.trainer import TrainOptions
+    from dkd_edge.train.trainer import train as run
 
     get_config(config_name)  # unknown names fail here, before any work
     summary = run(TrainOptions(

@@ -150,7 +150,8 @@ def _loader(options: TrainOptions, config: DKDConfig, size: int, rank: int, clip
                            persistent_workers=options.workers > 0))
 
 
-def _starting_model(options: TrainOptions, config: DKDConfig) -> DKD:
+def _starting_model(options: TrainOptions, config: DKDConfig | None = None) -> DKD:
+    config = config or get_config(options.config)
     model = DKD(config)
     previous = PREVIOUS_STAGE.get(options.stage)
     source = options.init_from or (

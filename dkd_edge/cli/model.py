@@ -1,0 +1,74 @@
+"""``dkd-edge info`` and ``dkd-edge eval``: model cost and accuracy."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import click
+
+
+def _fmt(value: float) -> str:
+    return "  n/a" if value is None or (isinstance(value, float) and math.isnan(value)) \
+        else f"{value:5.1f}"
+
+
+@click.command()
+@click.option("--checkpoint", type=click.Path(), default=None,
+              help="Checkpoint (default: the bundled dkd-small).")
+@click.option("--config", "config_name", default=None,
+              help="A registered config; without --checkpoint, describes it untrained.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def info(checkpoint, config_name, as_json) -> None:
+    """Parameters and FLOPs per frame of the init and step graphs."""
+    from dkd_edge.eval.cost import model_cost
+    from dkd_edge.model import DKD, get_config
+    from dkd_edge.model.loading import bundled_checkpoint, load_model
+
+    if checkpoint is None and config_name is not None and not bundled_checkpoint(
+            config_name).is_file():
+        model = DKD(get_config(config_name)).eval()
+        source = f"config {config_name} (untrained)"
+    else:
+        model, _, _ = load_model(checkpoint, config_name)
+        source = str(checkpoint or bundled_checkpoint(config_name or model.config.name))
+    result = {**model_cost(model), "source": source}
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(f"model {result['model']} from {source}")
+    click.echo(f"  input {result['input_size']}, heatmaps {result['heatmap_size']}, "
+               f"kernels {result['kernel_shape']}")
+    click.echo(f"  init: {result['params_init'] / 1e6:.2f} M params, "
+               f"{result['flops_init'] / 1e9:.3f} GFLOPs")
+    click.echo(f"  step: {result['params_step'] / 1e6:.3f} M params, "
+               f"{result['flops_step'] / 1e9:.3f} GFLOPs "
+               f"({result['flops_ratio']:.3f} of init)")
+
+
+@click.command(name="eval")
+@click.option("--checkpoint", type=click.Path(), default=None,
+              help="Checkpoint (default: the bundled dkd-small).")
+@click.option("--penn-root", default="../shared/data/penn_action", show_default=True,
+              type=click.Path(), help="Penn Action labels: test-split motion is rendered.")
+@click.option("--split", type=click.Choice(["test"]), default="test", show_default=True)
+@click.option("--limit", type=int, default=20, show_default=True, help="Rendered test clips.")
+@click.option("--max-frames", type=int, default=60, show_default=True)
+@click.option("--jhmdb-root", type=click.Path(), default=None,
+              help="Also evaluate on the real Sub-JHMDB clips under this folder.")
+@click.option("--no-qat", is_flag=True, help="Skip the DKD-QAT rows.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def eval_command(checkpoint, penn_root, split, limit, max_frames, jhmdb_root, no_qat,
+                 as_json) -> None:
+    """PCK@0.2 of the initializer, DKD and DKD-QAT on rendered test clips (and JHMDB)."""
+    from dkd_edge.eval.report import run_eval
+
+    result = run_eval(checkpoint, penn_root, limit, max_frames, jhmdb_root,
+                      with_qat=not no_qat, progress=not as_json)
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    groups = ["Head", "Sho", "Elb", "Wri", "Hip", "Knee", "Ank", "Mean"]
+    click.echo(f"{'PCK@0.2':<22}" + "".join(f"{g:>7}" for g in groups))
+    for name, table in result["per_group"].items():
+        click.echo(f"{name:<22}" + "".join(f"{_fmt(table[g]):>7}" for g in groups))

@@ -1,0 +1,101 @@
+"""``dkd-edge eval``: PCK@0.2 of the initializer, DKD and DKD-QAT on rendered test clips and on
+real Sub-JHMDB clips.
+
+Modes, each a pair of functions on normalised frames:
+- ``initializer``: the pose initializer on every frame;
+- ``dkd``: init on the first frame, then steps with the kernel state fed back;
+- ``dkd_qat``: the same with the QAT (fake-quantized) graphs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from dkd_edge.data.penn_action import PennAction
+from dkd_edge.data.render import RenderConfig, RenderedClip, render_sequence
+from dkd_edge.data.render_job import pick_evenly
+from dkd_edge.data.sample import PoseSequence
+from dkd_edge.errors import DkdError
+from dkd_edge.eval.keypoints import decode_heatmaps, heatmap_to_image
+from dkd_edge.eval.pck import PCKAccumulator
+from dkd_edge.model.config import DKDConfig
+from dkd_edge.preprocess import letterbox, normalise_nchw
+
+EVAL_SEED = 2019
+
+InitFn = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+StepFn = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+
+
+@dataclass
+class TrackerFns:
+    """The init/step pair to evaluate; ``step=None`` runs init on every frame."""
+
+    init: InitFn
+    step: StepFn | None
+
+
+def rendered_test_clips(penn_root, limit: int, max_frames: int, size: int,
+                        seed: int = EVAL_SEED) -> list[RenderedClip]:
+    """Deterministic evaluation clips rendered from test-split motion."""
+    dataset = PennAction(penn_root, "test")
+    if len(dataset) == 0:
+        raise DkdError(f"{penn_root}: the test split is empty")
+    clips = []
+    for index in pick_evenly(len(dataset), limit):
+        sequence = dataset[index]
+        clips.append(render_sequence(sequence, seed * 100_003 + index, RenderConfig(size=size),
+                                     max_frames=max_frames, start=0))
+    return clips
+
+
+@torch.no_grad()
+def track_frames(fns: TrackerFns, frames: Iterable[np.ndarray]) -> np.ndarray:
+    """Run a tracker over normalised [1, 3, S, S] frames -> heatmaps [T, J, h, w]."""
+    outputs, kernels = [], None
+    for index, frame in enumerate(frames):
+        x = torch.from_numpy(frame)
+        if index == 0 or fns.step is None:
+            heatmaps, kernels = fns.init(x)
+        else:
+            heatmaps, kernels = fns.step(x, kernels)
+        outputs.append(heatmaps[0].float().numpy())
+    return np.stack(outputs)
+
+
+def keypoints_from_heatmaps(heatmaps: np.ndarray, stride: int) -> np.ndarray:
+    coords, _ = decode_heatmaps(heatmaps)
+    return heatmap_to_image(coords, stride)
+
+
+def evaluate_rendered(fns: TrackerFns, clips: list[RenderedClip], config: DKDConfig,
+                      progress: bool = True, desc: str = "eval") -> PCKAccumulator:
+    acc = PCKAccumulator()
+    for clip in tqdm(clips, desc=desc, unit="clip", disable=not progress):
+        frames = (normalise_nchw(f, config.mean, config.std) for f in clip.frames)
+        points = keypoints_from_heatmaps(track_frames(fns, frames), config.stride)
+        acc.update(points, clip.joints, clip.visibility, clip.bbox)
+    return acc
+
+
+def evaluate_sequences(fns: TrackerFns, sequences: Iterable[PoseSequence], config: DKDConfig,
+                       progress: bool = True, desc: str = "eval") -> PCKAccumulator:
+    """PCK on real clips with frames (letterboxed in, keypoints mapped back)."""
+    acc = PCKAccumulator()
+    for sequence in tqdm(list(sequences), desc=desc, unit="clip", disable=not progress):
+        if not sequence.has_frames:
+            raise DkdError(f"{sequence.meta.get('id')}: no frames on disk to evaluate")
+        boxes, inputs = [], []
+        for frame in sequence.frames:
+            square, box = letterbox(frame, config.input_size)
+            boxes.append(box)
+            inputs.append(normalise_nchw(square, config.mean, config.std))
+        points = keypoints_from_heatmaps(track_frames(fns, inputs), config.stride)
+        points = np.stack([box.to_frame(p) for box, p in zip(boxes, points)])
+        acc.update(points, sequence.joints, sequence.visibility, sequence.bbox)
+    return acc

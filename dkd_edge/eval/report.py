@@ -1,0 +1,59 @@
+"""The evaluation behind ``dkd-edge eval``: every mode on the same clips, one result dict."""
+
+from __future__ import annotations
+
+import torch
+
+from dkd_edge.errors import DkdError
+from dkd_edge.eval.evaluate import (
+    TrackerFns,
+    evaluate_rendered,
+    evaluate_sequences,
+    rendered_test_clips,
+)
+from dkd_edge.model.dkd import DKD
+
+
+def float_trackers(model: DKD) -> dict[str, TrackerFns]:
+    model.eval()
+    return {
+        "initializer": TrackerFns(lambda x: (model.initializer(x), None), None),
+        "dkd": TrackerFns(model.init, model.step),
+    }
+
+
+def run_eval(checkpoint, penn_root, limit: int, max_frames: int, jhmdb_root=None,
+             with_qat: bool = True, progress: bool = True) -> dict:
+    """PCK@0.2 (percent) per mode on rendered test clips, and on Sub-JHMDB when given."""
+    from dkd_edge.model.loading import load_model
+
+    if limit < 1:
+        raise DkdError(f"--limit must be at least 1, got {limit}")
+    torch.set_grad_enabled(False)
+    model, config, data = load_model(checkpoint)
+    trackers = float_trackers(model)
+    if with_qat and data.get("qat"):
+        from dkd_edge.quant.qat import qat_trackers
+
+        trackers["dkd_qat"] = qat_trackers(model, data["qat"])
+    clips = rendered_test_clips(penn_root, limit, max_frames, config.input_size)
+    result: dict = {"model": config.name, "clips": len(clips),
+                    "frames": int(sum(len(c.frames) for c in clips)),
+                    "pck": {}, "per_group": {}, "per_joint": {}}
+    for name, fns in trackers.items():
+        acc = evaluate_rendered(fns, clips, config, progress, desc=f"eval {name}")
+        result["pck"][name] = acc.groups()["Mean"]
+        result["per_group"][name] = acc.groups()
+        result["per_joint"][name] = acc.per_joint()
+    for name in ("dkd", "initializer", "dkd_qat"):
+        result["pck"].setdefault(name, None)
+    if jhmdb_root:
+        from dkd_edge.data.jhmdb import SubJHMDB
+
+        sequences = list(SubJHMDB(jhmdb_root))
+        result["jhmdb_pck"] = {}
+        for name, fns in trackers.items():
+            acc = evaluate_sequences(fns, sequences, config, progress, desc=f"jhmdb {name}")
+            result["jhmdb_pck"][name] = acc.groups()["Mean"]
+            result["per_group"][f"jhmdb_{name}"] = acc.groups()
+    return result

@@ -1,0 +1,42 @@
+"""Loading DKD models: the bundled default or a checkpoint, weights checked against config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dkd_edge.errors import DkdError
+from dkd_edge.model.config import DEFAULT_CONFIG, DKDConfig, get_config
+from dkd_edge.model.dkd import DKD
+
+WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
+
+
+def bundled_checkpoint(name: str = DEFAULT_CONFIG) -> Path:
+    """Path of the weights shipped inside the package for a config."""
+    return WEIGHTS_DIR / f"{name}.pt"
+
+
+def load_model(checkpoint: str | Path | None = None, config: str | None = None
+               ) -> tuple[DKD, DKDConfig, dict]:
+    """A DKD model in eval mode with its config and the raw checkpoint dict.
+
+    With no checkpoint, the bundled weights of ``config`` (default: dkd-small) are used.
+    A checkpoint trained as another config than ``config`` is refused.
+    """
+    from dkd_edge.train.checkpoint import checkpoint_config, load_checkpoint, load_model_state
+
+    if checkpoint is None:
+        path = bundled_checkpoint(config or DEFAULT_CONFIG)
+        if not path.is_file():
+            raise DkdError(
+                f"no bundled weights for {config or DEFAULT_CONFIG!r} ({path.name}); pass "
+                "--checkpoint FILE or train one with `dkd-edge train`")
+        checkpoint = path
+    data = load_checkpoint(checkpoint)
+    cfg = checkpoint_config(data)
+    if config is not None and get_config(config).name != cfg.name:
+        raise DkdError(f"{checkpoint} holds a {cfg.name!r} model, not {config!r}: drop "
+                       "--config or pass a matching checkpoint")
+    model = DKD(cfg)
+    load_model_state(model, data["model"], str(checkpoint))
+    return model.eval(), cfg, data

@@ -1,0 +1,82 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+from dkd_edge.errors import DkdError
+from dkd_edge.eval.cost import model_cost
+from dkd_edge.model import DKD, InitGraph, StepGraph, TemporalDiscriminator, get_config
+from dkd_edge.model.kernels import match_kernels, pool_patches
+
+
+def test_matching_equals_per_sample_conv():
+    torch.manual_seed(0)
+    b, j, c, k, s = 2, 13, 6, 3, 12
+    features = torch.randn(b, c, s, s)
+    kernels = torch.randn(b, j, c, k, k)
+    expected = torch.stack([F.conv2d(features[i:i + 1], kernels[i], padding=k // 2)[0]
+                            for i in range(b)])
+    got = match_kernels(features, kernels, b, j, c, k, s)
+    torch.testing.assert_close(got, expected, atol=1e-4, rtol=1e-4)
+
+
+def test_patch_pooling_picks_the_patch_under_a_one_hot_heatmap():
+    b, j, c, k, s = 1, 2, 3, 3, 8
+    keys = torch.arange(b * c * s * s, dtype=torch.float32).reshape(b, c, s, s)
+    weights = torch.zeros(b, j, s, s)
+    weights[0, 0, 4, 5] = 1.0
+    weights[0, 1, 0, 0] = 1.0  # at the corner: padded taps are zero
+    patches = pool_patches(keys, weights, b, j, c, k, s)
+    torch.testing.assert_close(patches[0, 0], keys[0, :, 3:6, 4:7])
+    assert patches[0, 1, :, 0, :].abs().sum() == 0 and patches[0, 1, :, 1, 1].eq(
+        keys[0, :, 0, 0]).all()
+
+
+@pytest.mark.parametrize("name", ["dkd-tiny", "dkd-small"])
+def test_init_and_step_shapes(name):
+    cfg = get_config(name)
+    model = DKD(cfg).eval()
+    frame = torch.randn(1, 3, cfg.input_size, cfg.input_size)
+    with torch.no_grad():
+        heatmaps, kernels = InitGraph(model)(frame)
+        heatmaps2, kernels2 = StepGraph(model)(frame, kernels)
+    h = cfg.input_size // 4
+    assert heatmaps.shape == heatmaps2.shape == (1, 13, h, h)
+    assert kernels.shape == kernels2.shape == cfg.kernel_shape
+
+
+def test_small_config_is_cheap_per_step():
+    cost = model_cost(DKD(get_config("dkd-small")))
+    assert cost["flops_step"] / cost["flops_init"] <= 0.1
+    assert cost["input_size"] == [256, 256] and len(cost["joints"]) == 13
+    assert cost["params_initializer"] > 10 * (cost["params_step"])
+
+
+def test_rollout_matches_init_then_steps():
+    cfg = get_config("dkd-tiny")
+    model = DKD(cfg).eval()
+    frames = torch.randn(2, 3, 3, cfg.input_size, cfg.input_size)
+    with torch.no_grad():
+        seq = model.rollout(frames)
+        h0, k = model.init(frames[1:2, 0])
+        h1, k = model.step(frames[1:2, 1], k)
+        h2, _ = model.step(frames[1:2, 2], k)
+    torch.testing.assert_close(seq[1], torch.cat([h0, h1, h2]), atol=1e-5, rtol=1e-4)
+
+
+def test_discriminator_scores_sequences():
+    disc = TemporalDiscriminator(13)
+    scores = disc(torch.rand(3, 5, 13, 16, 16))
+    assert scores.shape == (3,)
+
+
+def test_unknown_config_suggests_a_name():
+    with pytest.raises(DkdError, match="did you mean 'dkd-small'"):
+        get_config("dkd-smal")
+
+
+def test_configs_carry_preprocessing():
+    for name in ("dkd-small", "dkd-base"):
+        cfg = get_config(name)
+        pre = cfg.preprocessing()
+        assert pre["input_size"] == [256, 256] and len(pre["mean"]) == 3
+        assert len(cfg.joint_names) == 13 and cfg.skeleton

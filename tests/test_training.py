@@ -1,0 +1,110 @@
+"""Training stages on dkd-tiny: a few steps each, checkpoints, resume, DDP, QAT, eval."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+from dkd_edge.cli import cli
+from dkd_edge.errors import DkdError
+from dkd_edge.train.checkpoint import load_checkpoint
+from dkd_edge.train.trainer import TrainOptions, train
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory, penn_root):
+    out = tmp_path_factory.mktemp("runs")
+    common = dict(config="dkd-tiny", penn_root=str(penn_root), out=str(out), workers=0,
+                  progress=False, save_every=3)
+    train(TrainOptions(stage="init", steps=6, **common))
+    train(TrainOptions(stage="dkd", steps=4, batch=2, clip_len=5, **common))
+    train(TrainOptions(stage="qat", steps=2, batch=1, clip_len=5, **common))
+    return out, common
+
+
+def test_stages_write_checkpoints_with_config(tiny_run):
+    out, _ = tiny_run
+    for stage in ("init", "dkd", "qat"):
+        data = load_checkpoint(out / "dkd-tiny" / stage / "final.pt")
+        assert data["config"]["name"] == "dkd-tiny" and data["stage"] == stage
+        assert data["preprocessing"]["input_size"] == [64, 64]
+        lines = (out / "dkd-tiny" / stage / "metrics.jsonl").read_text().splitlines()
+        assert "mse" in json.loads(lines[-1])
+    assert "qat" in load_checkpoint(out / "dkd-tiny" / "qat" / "final.pt")
+
+
+def test_dkd_stage_keeps_the_initializer_frozen(tiny_run):
+    out, _ = tiny_run
+    init = load_checkpoint(out / "dkd-tiny" / "init" / "final.pt")["model"]
+    dkd = load_checkpoint(out / "dkd-tiny" / "dkd" / "final.pt")["model"]
+    name = next(k for k in init if k.startswith("initializer.") and k.endswith("weight"))
+    torch.testing.assert_close(init[name], dkd[name])
+    enc = next(k for k in init if k.startswith("encoder.") and k.endswith("weight"))
+    assert not torch.equal(init[enc], dkd[enc])
+
+
+def test_resume_continues_from_last_checkpoint(tiny_run, capsys):
+    out, common = tiny_run
+    summary = train(TrainOptions(stage="init", steps=8, **common))
+    assert "resuming init" in capsys.readouterr().out
+    assert summary["steps"] == 8
+    assert load_checkpoint(out / "dkd-tiny" / "init" / "last.pt")["step"] == 8
+
+
+def test_adversarial_weight_zero_turns_it_off(tmp_path, tiny_run, penn_root):
+    out, common = tiny_run
+    common = {**common, "out": str(tmp_path)}
+    init_final = str(out / "dkd-tiny" / "init" / "final.pt")
+    train(TrainOptions(stage="dkd", steps=2, batch=1, clip_len=5, adv_weight=0.0,
+                       init_from=init_final, **common))
+    record = json.loads((tmp_path / "dkd-tiny" / "dkd" / "metrics.jsonl")
+                        .read_text().splitlines()[-1])
+    assert "adv" not in record and "d_loss" not in record
+
+
+def test_eval_json_reports_every_mode(tiny_run, penn_root, jhmdb_root):
+    out, _ = tiny_run
+    result = CliRunner().invoke(cli, [
+        "eval", "--checkpoint", str(out / "dkd-tiny" / "qat" / "final.pt"), "--limit", "2",
+        "--max-frames", "6", "--penn-root", str(penn_root), "--jhmdb-root", str(jhmdb_root),
+        "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output.strip().splitlines()[-1])
+    assert set(data["pck"]) == {"dkd", "initializer", "dkd_qat"}
+    assert all(0.0 <= v <= 100.0 for v in data["pck"].values())
+    assert set(data["jhmdb_pck"]) == {"dkd", "initializer", "dkd_qat"}
+    assert data["per_joint"]["dkd"]["head"] >= 0.0
+
+
+def test_bad_inputs_are_one_line_errors(tmp_path, tiny_run):
+    out, common = tiny_run
+    with pytest.raises(DkdError, match="unknown stage"):
+        train(TrainOptions(stage="fine", **common))
+    with pytest.raises(DkdError, match="does not exist"):
+        train(TrainOptions(stage="dkd", **{**common, "out": str(tmp_path)}))
+    runner = CliRunner()
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"garbage")
+    result = runner.invoke(cli, ["info", "--checkpoint", str(bad)])
+    assert result.exit_code == 2 and "not a readable checkpoint" in result.output
+    result = runner.invoke(cli, ["info", "--config", "dkd-small", "--checkpoint",
+                                 str(out / "dkd-tiny" / "dkd" / "final.pt")])
+    assert result.exit_code == 2 and "not 'dkd-small'" in result.output
+    result = runner.invoke(cli, ["train", "--config", "nope", "--stage", "init"])
+    assert result.exit_code == 2 and "unknown model config" in result.output
+
+
+def test_torchrun_two_processes(tmp_path, penn_root):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node",
+           "2", "-m", "dkd_edge", "train", "--config", "dkd-tiny", "--stage", "init",
+           "--steps", "3", "--batch", "8", "--workers", "0", "--threads", "1",
+           "--penn-root", str(penn_root), "--out", str(tmp_path), "--json"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    data = load_checkpoint(tmp_path / "dkd-tiny" / "init" / "final.pt")
+    assert data["step"] == 3
