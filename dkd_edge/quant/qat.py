@@ -41,8 +41,18 @@ def load_qat_graphs(model: DKD, qat_state: dict):
     return freeze(init), freeze(step)
 
 
-def qat_trackers(model: DKD, qat_state: dict) -> TrackerFns:
+def quantized_graphs(model: DKD, qat_state: dict, fold: bool = False):
+    """The QAT graphs after ``convert_pt2e``: int8 weights and quantize/dequantize pairs,
+    the torch int8 model that converters export and verify against. ``fold=True`` stores
+    the weights as int8 constants (same numbers; the form Core ML's converter reads)."""
+    from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e
+
     init, step = load_qat_graphs(model, qat_state)
+    return convert_pt2e(init, fold_quantize=fold), convert_pt2e(step, fold_quantize=fold)
+
+
+def qat_trackers(model: DKD, qat_state: dict) -> TrackerFns:
+    init, step = quantized_graphs(model, qat_state)
     return TrackerFns(lambda x: tuple(init(x)), lambda x, k: tuple(step(x, k)))
 
 

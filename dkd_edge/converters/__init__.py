@@ -1,0 +1,11 @@
+"""Conversion to Core ML, TFLite and ONNX with the pose-kernel state as explicit I/O.
+
+    from dkd_edge.converters import ConvertOptions, convert
+    manifest = convert("tflite", "out/tflite", ConvertOptions(precision="fp16"))
+"""
+
+from dkd_edge.converters.options import ConvertOptions
+from dkd_edge.converters.pipeline import convert
+from dkd_edge.converters.targets import TARGETS, resolve_target, targets_table
+
+__all__ = ["TARGETS", "ConvertOptions", "convert", "resolve_target", "targets_table"]

@@ -1,0 +1,168 @@
+"""Core ML: ``init.mlpackage`` and ``step.mlpackage`` (mlprogram) via torch.export.
+
+Two packages, not one multifunction package: coremltools' multifunction packages need
+iOS 18, and the default minimum deployment target here is iOS 16. The state is explicit
+I/O (``kernels`` in, ``kernels_out`` out); ``--coreml-state`` adds the iOS 18
+``ct.StateType`` variant (fp16 state, which Core ML requires for states).
+
+- fp32: FLOAT32 compute precision.
+- fp16: FLOAT16 compute precision; on iOS 16+ the inputs and outputs become float16 too,
+  so the state round-trips in fp16.
+- int8: the QAT / PTQ pt2e graphs (int8 weights with quantize/dequantize around
+  activations), W8A8 in Core ML; always checked numerically, since coremltools has been
+  seen to mis-convert quantized constants silently.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import warnings
+from pathlib import Path
+
+from dkd_edge.converters.base import IO_NAMES, io_tables
+from dkd_edge.errors import DkdError
+from dkd_edge.runtime.backend import RuntimeDependencyError
+
+LAYOUT = "NCHW"
+MIN_IOS = 16
+
+
+def check_available() -> None:
+    try:
+        import coremltools  # noqa: F401
+    except ImportError as exc:
+        raise RuntimeDependencyError(
+            "Core ML conversion needs coremltools: pip install 'dkd-edge[convert]'") from exc
+
+
+@contextlib.contextmanager
+def _quiet():
+    logging.getLogger("coremltools").setLevel(logging.ERROR)
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
+            contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        yield
+
+
+@contextlib.contextmanager
+def _int8_constant_casts():
+    """coremltools 9.0 casts a constant int zero point to int8 with ``mb.cast``, which MIL
+    does not allow for int8 ("dtype ... can be one of fp16, fp32, int32, bool"): while
+    converting, fold such casts of constants into int8 / uint8 constants instead."""
+    import numpy as np
+    from coremltools.converters.mil.frontend.torch import quantization_ops
+
+    builder = quantization_ops.mb
+    original = builder.cast
+
+    def cast(*args, **kwargs):
+        x, dtype = kwargs.get("x"), kwargs.get("dtype")
+        if dtype in ("int8", "uint8") and x is not None and x.val is not None:
+            return builder.const(val=np.asarray(x.val).astype(dtype))
+        return original(*args, **kwargs)
+
+    builder.cast = cast
+    try:
+        yield
+    finally:
+        builder.cast = original
+
+
+def minimum_ios(options, precision: str) -> int:
+    """The deployment target: the user's, else iOS 16 (iOS 17 for int8 activations)."""
+    floor = 17 if precision == "int8" else MIN_IOS
+    chosen = options.minimum_ios or floor
+    if chosen < floor:
+        raise DkdError(f"--minimum-ios {chosen} is too low for {precision}: Core ML's int8 "
+                       f"activation quantization needs iOS {floor} or later")
+    return chosen
+
+
+def _target(ct, minimum_ios: int):
+    name = f"iOS{minimum_ios}"
+    if minimum_ios < MIN_IOS or not hasattr(ct.target, name):
+        raise DkdError(f"--minimum-ios {minimum_ios} is not supported: use {MIN_IOS} or later "
+                       "(the mlprogram features used here need iOS 16)")
+    return getattr(ct.target, name)
+
+
+def _convert_one(ct, module, args, graph: str, precision: str, minimum_ios: int,
+                 state: bool = False):
+    import numpy as np
+    import torch
+
+    inputs, outputs = IO_NAMES[graph]
+    program = torch.export.export(module, args, strict=False).run_decompositions({})
+    fp16 = precision == "fp16"
+    ct_inputs = [ct.TensorType(name=name, shape=tuple(a.shape), dtype=np.float32)
+                 for name, a in zip(inputs, args)]
+    with _quiet(), _int8_constant_casts():
+        return ct.convert(
+            program, convert_to="mlprogram", inputs=ct_inputs,
+            outputs=[ct.TensorType(name=name) for name in outputs],
+            minimum_deployment_target=_target(ct, minimum_ios),
+            compute_precision=ct.precision.FLOAT16 if fp16 else ct.precision.FLOAT32,
+            skip_model_load=True,
+        )
+
+
+def export(graphs, folder: Path, options, metadata: dict) -> list[str]:
+    import coremltools as ct
+
+    ios = minimum_ios(options, graphs.precision)
+    if options.coreml_state and ios < 18:
+        raise DkdError("--coreml-state needs --minimum-ios 18 (ct.StateType is iOS 18+)")
+    names = []
+    examples = {"init": (graphs.frame,), "step": (graphs.frame, graphs.kernels)}
+    modules = {"init": graphs.init, "step": graphs.step}
+    if graphs.folded is not None:  # Core ML reads int8 weights as constants
+        modules = dict(zip(("init", "step"), graphs.folded()))
+    descriptions = {
+        "frame": "normalised RGB frame [1, 3, S, S]: (pixel / 255 - mean) / std",
+        "kernels": "pose-kernel state from the previous init/step call",
+        "heatmaps": "per-joint heatmaps at stride 4",
+        "kernels_out": "new pose-kernel state: feed it to the next step call",
+    }
+    for graph in ("init", "step"):
+        model = _convert_one(ct, modules[graph], examples[graph], graph, graphs.precision, ios)
+        model.user_defined_metadata.update({k: str(v) for k, v in metadata.items()})
+        model.user_defined_metadata["dkd_edge.graph"] = graph
+        model.short_description = f"DKD {graph} graph ({metadata.get('dkd_edge.model')})"
+        spec_inputs = {i.name for i in model.get_spec().description.input}
+        spec_outputs = {o.name for o in model.get_spec().description.output}
+        for name, text in descriptions.items():
+            if name in spec_inputs:
+                model.input_description[name] = text
+            elif name in spec_outputs:
+                model.output_description[name] = text
+        name = f"{graph}.mlpackage"
+        with _quiet():
+            model.save(str(folder / name))
+        names.append(name)
+    return names
+
+
+def describe_io(graphs, options) -> dict:
+    size = graphs.config.input_size
+    dtype = "float16" if graphs.precision == "fp16" else "float32"
+    return io_tables(graphs, (1, 3, size, size), dtype, dtype, dtype)
+
+
+def manifest_extra(options) -> dict:
+    return {"coreml": {"minimum_deployment_target": f"iOS{minimum_ios(options, options.precision)}",
+                       "packages": ["init.mlpackage", "step.mlpackage"]}}
+
+
+def open_backend(folder: Path, options):
+    """Core ML ``predict`` on macOS; the numpy MIL interpreter everywhere else."""
+    import sys
+
+    if sys.platform == "darwin":
+        from dkd_edge.runtime.coreml_backend import CoreMLBackend
+
+        return CoreMLBackend(folder)
+    from dkd_edge.runtime.mil.backend import MILBackend
+
+    return MILBackend(folder)

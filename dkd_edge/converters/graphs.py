@@ -1,0 +1,92 @@
+"""The torch graphs a converter exports, and the torch reference they are verified against.
+
+- fp32 / fp16: the BN-folded float ``init`` and ``step`` graphs; reference: the float model.
+- int8 from a QAT checkpoint: the QAT graphs after ``convert_pt2e`` (quantize/dequantize
+  pairs around int8 weights); reference: those same graphs run in torch (the torch int8
+  model; the fake-quant training graphs differ from it by up to one quantization step).
+- int8 from ``--calib``: the float graphs calibrated with the SDK's quantizer (PTQ), after
+  ``convert_pt2e``; reference: the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from dkd_edge.errors import DkdError
+from dkd_edge.eval.evaluate import TrackerFns
+from dkd_edge.model.config import DKDConfig
+from dkd_edge.model.dkd import DKD, InitGraph, StepGraph
+from dkd_edge.quant.fold import fold_batchnorm
+
+
+@dataclass
+class ExportGraphs:
+    """What a target converter needs: two modules, example inputs and the reference."""
+
+    init: nn.Module
+    step: nn.Module
+    reference: TrackerFns
+    config: DKDConfig
+    precision: str
+    quantization: str | None  # None, "qat" or "ptq"
+    frame: torch.Tensor
+    kernels: torch.Tensor
+    folded: Callable[[], tuple[nn.Module, nn.Module]] | None = None  # int8 constants form
+
+
+def _examples(config: DKDConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(0)
+    frame = torch.randn(1, 3, config.input_size, config.input_size, generator=g)
+    return frame, torch.zeros(config.kernel_shape)
+
+
+def build_export_graphs(model: DKD, checkpoint: dict, precision: str,
+                        calib: Path | None = None) -> ExportGraphs:
+    """The graphs for ``precision``; int8 needs QAT weights or a calibration file."""
+    model = model.eval()
+    config = model.config
+    frame, kernels = _examples(config)
+    reference = TrackerFns(lambda x: model.init(x), lambda x, k: model.step(x, k))
+    if precision != "int8":
+        folded = fold_batchnorm(model)
+        return ExportGraphs(InitGraph(folded).eval(), StepGraph(folded).eval(), reference,
+                            config, precision, None, frame, kernels)
+    qat_state = checkpoint.get("qat")
+    if qat_state and calib:
+        raise DkdError("this checkpoint is QAT-trained, so its int8 comes from QAT; --calib is "
+                       "for post-training quantization of a float checkpoint: drop --calib")
+    if qat_state:
+        from dkd_edge.quant.qat import quantized_graphs
+
+        init_q, step_q = quantized_graphs(model, qat_state)
+        source = "qat"
+
+        def folded():
+            return quantized_graphs(model, qat_state, fold=True)
+    elif calib:
+        from dkd_edge.calibration.ptq import quantized_ptq_graphs
+
+        init_q, step_q = quantized_ptq_graphs(model, calib)
+        source = "ptq"
+
+        def folded():
+            return quantized_ptq_graphs(model, calib, fold=True)
+    else:
+        raise DkdError("int8 needs a QAT checkpoint (dkd-edge train --stage qat) or "
+                       "calibration data (--calib FILE.npz from `dkd-edge calibrate`)")
+    reference = TrackerFns(lambda x: tuple(init_q(x)), lambda x, k: tuple(step_q(x, k)))
+    return ExportGraphs(init_q, step_q, reference, config, precision, source, frame, kernels,
+                        folded)
+
+
+@torch.no_grad()
+def torch_outputs(graphs: ExportGraphs) -> dict[str, torch.Tensor]:
+    """One init + one step of the exported modules on the example inputs."""
+    heatmaps, kernels = graphs.init(graphs.frame)
+    heatmaps2, kernels2 = graphs.step(graphs.frame, kernels)
+    return {"heatmaps": heatmaps, "kernels": kernels, "kernels_out": kernels2}

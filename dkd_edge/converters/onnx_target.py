@@ -1,0 +1,97 @@
+"""ONNX: ``init.onnx`` and ``step.onnx`` through the dynamo exporter (opset >= 18).
+
+- fp32: the float graphs.
+- fp16: fp16 weights (each float initializer stored as float16 behind a Cast to float), so
+  files halve while ONNX Runtime's CPU kernels, which are float32, compute as before.
+- int8: QDQ (QuantizeLinear / DequantizeLinear around int8 weights and activations) from the
+  QAT or calibrated pt2e graphs.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from dkd_edge.converters.base import IO_NAMES, io_tables
+from dkd_edge.errors import DkdError
+from dkd_edge.runtime.backend import RuntimeDependencyError
+
+LAYOUT = "NCHW"
+MIN_OPSET = 18
+
+
+def check_available() -> None:
+    try:
+        import onnx  # noqa: F401
+        import onnxscript  # noqa: F401
+    except ImportError as exc:
+        raise RuntimeDependencyError(
+            f"ONNX export needs {exc.name}: pip install 'dkd-edge[convert]'") from exc
+
+
+def _fp16_weights(model) -> None:
+    """Store float32 initializers as float16, each behind a Cast back to float32."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    graph = model.graph
+    casts, keep = [], []
+    for init in graph.initializer:
+        if init.data_type != onnx.TensorProto.FLOAT or np.prod(init.dims) < 16:
+            keep.append(init)
+            continue
+        array = numpy_helper.to_array(init).astype(np.float16)
+        half = numpy_helper.from_array(array, init.name + "_fp16")
+        keep.append(half)
+        casts.append(helper.make_node("Cast", [half.name], [init.name],
+                                      to=onnx.TensorProto.FLOAT, name=init.name + "_cast"))
+    del graph.initializer[:]
+    graph.initializer.extend(keep)
+    nodes = casts + list(graph.node)
+    del graph.node[:]
+    graph.node.extend(nodes)
+
+
+def export(graphs, folder: Path, options, metadata: dict) -> list[str]:
+    import onnx
+    import torch
+
+    if options.opset < MIN_OPSET:
+        raise DkdError(f"--opset {options.opset} is below {MIN_OPSET}, the lowest the dynamo "
+                       "exporter writes; for opset <= 12 (onnx-tf) use --via onnx-tf")
+    examples = {"init": (graphs.frame,), "step": (graphs.frame, graphs.kernels)}
+    modules = {"init": graphs.init, "step": graphs.step}
+    names = []
+    for graph in ("init", "step"):
+        inputs, outputs = IO_NAMES[graph]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            program = torch.onnx.export(
+                modules[graph], examples[graph], dynamo=True, opset_version=options.opset,
+                input_names=list(inputs), output_names=list(outputs), verbose=False,
+                optimize=True)
+        model = program.model_proto
+        if graphs.precision == "fp16":
+            _fp16_weights(model)
+        del model.metadata_props[:]
+        for key, value in {**metadata, "dkd_edge.graph": graph}.items():
+            model.metadata_props.add(key=key, value=str(value))
+        model.producer_name = "dkd-edge"
+        path = folder / f"{graph}.onnx"
+        onnx.save(model, str(path))
+        onnx.checker.check_model(str(path), full_check=True)
+        names.append(path.name)
+    return names
+
+
+def describe_io(graphs, options) -> dict:
+    size = graphs.config.input_size
+    return io_tables(graphs, (1, 3, size, size), "float32", "float32", "float32")
+
+
+def open_backend(folder: Path, options):
+    from dkd_edge.runtime.onnx_backend import OnnxBackend
+
+    return OnnxBackend(folder)

@@ -1,0 +1,28 @@
+"""The one small typed object that carries conversion options (no 20-flag convert())."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ConvertOptions:
+    """Options for one conversion.
+
+    Common: ``precision`` (fp32, fp16, int8), ``calib`` (a calibration .npz for int8 without
+    QAT), ``verify`` (30-frame rollout against torch before anything is written),
+    ``verify_frames``. ONNX: ``opset`` (>= 18). TFLite: ``via`` (litert-torch, onnx-tf,
+    onnx2tf) and ``via_python`` (the separate Python that has onnx-tf / onnx2tf). Core ML:
+    ``minimum_ios`` (16, 17, 18, ...) and ``coreml_state`` (iOS 18 ``StateType`` variant).
+    """
+
+    precision: str = "fp32"
+    calib: Path | None = None
+    verify: bool = True
+    verify_frames: int = 30
+    opset: int = 18
+    via: str = "litert-torch"
+    via_python: str | None = None
+    minimum_ios: int | None = None  # None: iOS 16, or iOS 17 for int8 (quantize op)
+    coreml_state: bool = False

@@ -1,0 +1,108 @@
+"""``convert``: load, export to a staging folder, verify, write the manifest, then rename.
+
+Nothing appears at ``out`` unless the artifact matched torch within tolerance.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import tempfile
+from pathlib import Path
+
+from tqdm import tqdm
+
+from dkd_edge.converters.base import target_module
+from dkd_edge.converters.graphs import build_export_graphs
+from dkd_edge.converters.manifest import build_manifest, model_metadata, write_manifest
+from dkd_edge.converters.options import ConvertOptions
+from dkd_edge.converters.targets import resolve_precision, resolve_target
+from dkd_edge.converters.verify import (
+    ParityError,
+    backend_rollout,
+    compare_heatmaps,
+    describe_tolerance,
+    reference_rollout,
+    verification_frames,
+    within_tolerance,
+)
+from dkd_edge.errors import DkdError
+
+
+def load_for_conversion(checkpoint, imgsz: int | None):
+    """The model (bundled default unless ``checkpoint``), rebuilt at ``imgsz`` if given."""
+    from dkd_edge.model.dkd import DKD
+    from dkd_edge.model.loading import load_model
+
+    model, config, data = load_model(checkpoint)
+    if imgsz and imgsz != config.input_size:
+        if imgsz % 32 or imgsz < 64:
+            raise DkdError(f"--imgsz must be a multiple of 32 and at least 64, got {imgsz}")
+        config = dataclasses.replace(config, input_size=imgsz)
+        resized = DKD(config)
+        resized.load_state_dict(model.state_dict())
+        model = resized.eval()
+    return model, config, data
+
+
+def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
+            checkpoint: str | Path | None = None, imgsz: int | None = None,
+            force: bool = False, progress: bool = True) -> dict:
+    """Convert a DKD checkpoint to one target; returns the written manifest."""
+    options = options or ConvertOptions()
+    spec = resolve_target(target)
+    precision = resolve_precision(options.precision)
+    options = dataclasses.replace(options, precision=precision)
+    out = Path(out)
+    if out.exists() and not force:
+        raise DkdError(f"{out} exists: choose another --out or pass --force to replace it")
+    module = target_module(spec)
+    module.check_available()
+
+    bar = tqdm(total=4, desc=f"convert {spec.name} {precision}", unit="stage",
+               disable=not progress)
+    bar.set_postfix_str("load")
+    model, config, data = load_for_conversion(checkpoint, imgsz)
+    graphs = build_export_graphs(model, data, precision, options.calib)
+    bar.update(1)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        bar.set_postfix_str("export")
+        metadata = model_metadata(config, spec.name, precision, module.LAYOUT)
+        files = module.export(graphs, staging, options, metadata)
+        bar.update(1)
+        parity = None
+        if options.verify:
+            bar.set_postfix_str(f"verify {options.verify_frames} frames")
+            frames = verification_frames(config, options.verify_frames)
+            reference = reference_rollout(graphs.reference, frames)
+            backend = module.open_backend(staging, options)
+            parity = compare_heatmaps(reference, backend_rollout(backend, frames))
+            parity["tolerance"] = describe_tolerance(precision)
+            parity["backend"] = backend.name
+            if not within_tolerance(precision, parity):
+                raise ParityError(
+                    f"{spec.name} {precision} does not match torch: max abs heatmap error "
+                    f"{parity['max_abs_heatmap']:.3g}, keypoint agreement "
+                    f"{parity['keypoint_agreement']:.3f} over {parity['frames']} frames "
+                    f"(needs {parity['tolerance']}); nothing was written")
+        bar.update(1)
+        bar.set_postfix_str("write")
+        manifest = build_manifest(
+            config=config, target=spec.name, precision=precision, folder=staging, files=files,
+            io=module.describe_io(graphs, options), layout=module.LAYOUT, parity=parity,
+            quantization=graphs.quantization,
+            checkpoint=str(checkpoint) if checkpoint else f"bundled:{config.name}",
+            extra=getattr(module, "manifest_extra", lambda o: {})(options))
+        write_manifest(staging, manifest)
+        if out.exists():
+            shutil.rmtree(out)
+        staging.rename(out)
+        bar.update(1)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        bar.close()
+    return manifest

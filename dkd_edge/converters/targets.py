@@ -1,0 +1,71 @@
+"""The table of conversion targets: names, aliases, precisions, files and options.
+
+| target | aliases            | precisions       | files                                  |
+|--------|--------------------|------------------|----------------------------------------|
+| onnx   |                    | fp32, fp16, int8 | init.onnx, step.onnx                   |
+| tflite | litert, android    | fp32, fp16, int8 | model.tflite (signatures init, step)   |
+| coreml | mlpackage, ios     | fp32, fp16, int8 | init.mlpackage, step.mlpackage         |
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from dkd_edge.errors import DkdError
+
+PRECISIONS = ("fp32", "fp16", "int8")
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    name: str
+    aliases: tuple[str, ...]
+    precisions: tuple[str, ...]
+    files: str
+    options: tuple[str, ...]  # target-specific ConvertOptions fields it reads
+    module: str  # dkd_edge.converters.<module>
+
+
+TARGETS: dict[str, TargetSpec] = {
+    "onnx": TargetSpec("onnx", (), PRECISIONS, "init.onnx, step.onnx", ("opset",),
+                       "onnx_target"),
+    "tflite": TargetSpec("tflite", ("litert", "android"), PRECISIONS,
+                         "model.tflite (signatures init, step)", ("via", "via_python"),
+                         "tflite_target"),
+    "coreml": TargetSpec("coreml", ("mlpackage", "ios"), PRECISIONS,
+                         "init.mlpackage, step.mlpackage",
+                         ("minimum_ios", "coreml_state"), "coreml_target"),
+}
+ALIASES = {alias: spec.name for spec in TARGETS.values() for alias in (spec.name, *spec.aliases)}
+
+
+def _did_you_mean(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def resolve_target(name: str) -> TargetSpec:
+    """A target by name or alias (case-insensitive); typos get a suggestion."""
+    key = name.strip().lower()
+    if key not in ALIASES:
+        raise DkdError(f"unknown target {name!r}{_did_you_mean(key, ALIASES)}: use one of "
+                       f"{', '.join(sorted(ALIASES))}")
+    return TARGETS[ALIASES[key]]
+
+
+def resolve_precision(name: str) -> str:
+    key = name.strip().lower()
+    if key not in PRECISIONS:
+        raise DkdError(f"unknown precision {name!r}{_did_you_mean(key, PRECISIONS)}: use one "
+                       f"of {', '.join(PRECISIONS)}")
+    return key
+
+
+def targets_table() -> str:
+    """The table above, rendered for ``dkd-edge convert --help`` and the README."""
+    rows = ["| target | aliases | precisions | files |", "|---|---|---|---|"]
+    for spec in TARGETS.values():
+        rows.append(f"| {spec.name} | {', '.join(spec.aliases) or '-'} | "
+                    f"{', '.join(spec.precisions)} | {spec.files} |")
+    return "\n".join(rows)

@@ -1,0 +1,98 @@
+"""Verify-on-convert: a rollout of rendered frames through the artifact and through torch.
+
+The artifact runs closed-loop (its own kernels fed back), as an app would; so does the torch
+reference. Reported: the largest heatmap difference over all frames, and the share of joints
+whose decoded keypoints lie within one heatmap pixel of the reference's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from dkd_edge.errors import DkdError
+from dkd_edge.eval.evaluate import TrackerFns
+from dkd_edge.eval.keypoints import decode_heatmaps
+from dkd_edge.model.config import DKDConfig
+from dkd_edge.preprocess import normalise_nchw
+from dkd_edge.runtime.backend import Backend
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+# Tolerances per precision: max abs heatmap error (fp) or keypoint agreement (int8).
+TOLERANCES = {"fp32": {"max_abs_heatmap": 1e-4}, "fp16": {"max_abs_heatmap": 1e-2},
+              "int8": {"keypoint_agreement": 0.99}}
+
+
+class ParityError(DkdError):
+    """A converted artifact does not match torch within tolerance."""
+
+
+def verification_frames(config: DKDConfig, count: int) -> list[np.ndarray]:
+    """``count`` normalised NCHW frames of a rendered clip of real (test-split) motion.
+
+    The motion is the Penn Action label file shipped in ``dkd_edge/assets``, so conversion
+    needs no dataset on disk.
+    """
+    from dkd_edge.data.penn_action import read_penn_label
+    from dkd_edge.data.render import RenderConfig, render_sequence
+    from dkd_edge.data.sample import FrameSequence, PoseSequence
+
+    label = read_penn_label(ASSETS / "verify_motion.mat")
+    frames = label["joints"].shape[0]
+    repeats = -(-count // frames)
+    index = np.concatenate([np.arange(frames), np.arange(frames)[::-1]] * repeats)[:count]
+    sequence = PoseSequence(FrameSequence([]), label["joints"][index],
+                            label["visibility"][index], label["bbox"][index],
+                            {"pose": label["pose"], "id": "verify"})
+    clip = render_sequence(sequence, 7, RenderConfig(size=config.input_size), start=0)
+    return [normalise_nchw(f, config.mean, config.std) for f in clip.frames]
+
+
+@torch.no_grad()
+def reference_rollout(reference: TrackerFns, frames: list[np.ndarray]) -> list[np.ndarray]:
+    outputs, kernels = [], None
+    for t, frame in enumerate(frames):
+        x = torch.from_numpy(frame)
+        heatmaps, kernels = reference.init(x) if t == 0 else reference.step(x, kernels)
+        outputs.append(heatmaps.float().numpy())
+    return outputs
+
+
+def backend_rollout(backend: Backend, frames: list[np.ndarray]) -> list[np.ndarray]:
+    outputs, kernels = [], None
+    for t, frame in enumerate(frames):
+        x = backend.to_layout(frame)
+        heatmaps, kernels = backend.init(x) if t == 0 else backend.step(x, kernels)
+        outputs.append(np.asarray(heatmaps, np.float32))
+    return outputs
+
+
+def compare_heatmaps(reference: list[np.ndarray], candidate: list[np.ndarray]) -> dict:
+    """Max abs difference and keypoint agreement (within 1 heatmap pixel) over a rollout."""
+    ref, got = np.concatenate(reference), np.concatenate(candidate)
+    if not np.isfinite(got).all():
+        return {"max_abs_heatmap": float("inf"), "keypoint_agreement": 0.0,
+                "frames": len(reference)}
+    ref_pts, _ = decode_heatmaps(ref)
+    got_pts, _ = decode_heatmaps(got)
+    agree = np.linalg.norm(ref_pts - got_pts, axis=-1) <= 1.0
+    per_frame = np.abs(ref - got).reshape(len(reference), -1).max(axis=1)
+    return {"max_abs_heatmap": float(per_frame.max()), "keypoint_agreement": float(agree.mean()),
+            "frames": len(reference), "max_abs_heatmap_first": float(per_frame[0]),
+            "max_abs_heatmap_last": float(per_frame[-1])}
+
+
+def within_tolerance(precision: str, parity: dict) -> bool:
+    limits = TOLERANCES[precision]
+    if "max_abs_heatmap" in limits:
+        return parity["max_abs_heatmap"] <= limits["max_abs_heatmap"]
+    return parity["keypoint_agreement"] >= limits["keypoint_agreement"]
+
+
+def describe_tolerance(precision: str) -> str:
+    limits = TOLERANCES[precision]
+    if "max_abs_heatmap" in limits:
+        return f"max abs heatmap error <= {limits['max_abs_heatmap']:g}"
+    return f"keypoint agreement >= {limits['keypoint_agreement']:g}"
