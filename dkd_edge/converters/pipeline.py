@@ -69,7 +69,8 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
         bar.set_postfix_str("export")
-        metadata = model_metadata(config, spec.name, precision, module.LAYOUT)
+        layout = getattr(module, "layout", lambda _: module.LAYOUT)(options)
+        metadata = model_metadata(config, spec.name, precision, layout)
         files = module.export(graphs, staging, options, metadata)
         bar.update(1)
         parity = None
@@ -91,7 +92,7 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
         bar.set_postfix_str("write")
         manifest = build_manifest(
             config=config, target=spec.name, precision=precision, folder=staging, files=files,
-            io=module.describe_io(graphs, options), layout=module.LAYOUT, parity=parity,
+            io=module.describe_io(graphs, options), layout=layout, parity=parity,
             quantization=graphs.quantization,
             checkpoint=str(checkpoint) if checkpoint else f"bundled:{config.name}",
             extra=getattr(module, "manifest_extra", lambda o: {})(options))

@@ -27,7 +27,6 @@ import torch
 from torch import nn
 
 from dkd_edge.converters.base import io_tables
-from dkd_edge.errors import DkdError
 from dkd_edge.runtime.backend import RuntimeDependencyError
 
 LAYOUT = "NHWC"
@@ -130,15 +129,19 @@ def _attach_metadata(path: Path, metadata: dict) -> None:
     add_metadata_buffer(path, "dkd_edge", json.dumps(metadata).encode())
 
 
+def layout(options) -> str:
+    """NHWC frames, except the onnx-tf route, which keeps ONNX's NCHW."""
+    return "NCHW" if options.via == "onnx-tf" else "NHWC"
+
+
 def describe_io(graphs, options) -> dict:
     size = graphs.config.input_size
     frame_dtype = "int8" if graphs.precision == "int8" else "float32"
-    return io_tables(graphs, (1, size, size, 3), frame_dtype, "float32", "float32")
+    shape = (1, 3, size, size) if layout(options) == "NCHW" else (1, size, size, 3)
+    return io_tables(graphs, shape, frame_dtype, "float32", "float32")
 
 
 def open_backend(folder: Path, options):
     from dkd_edge.runtime.litert_backend import LiteRTBackend
 
-    if not (folder / FILE).is_file():
-        raise DkdError(f"{folder / FILE}: missing after export")
-    return LiteRTBackend(folder / FILE, threads=1)
+    return LiteRTBackend(folder, threads=1)

@@ -46,41 +46,72 @@ def _dequantize(x: np.ndarray, detail: dict) -> np.ndarray:
 
 
 class LiteRTBackend(Backend):
-    """Runs ``model.tflite`` through its ``init`` / ``step`` signature runners."""
+    """Runs ``model.tflite`` (signatures ``init`` and ``step``), or ``init.tflite`` +
+    ``step.tflite`` (one signature each, as the onnx-tf / onnx2tf routes write them).
+
+    Inputs and outputs are matched by name, else by rank (heatmaps are rank 4, kernels
+    rank 5); the frame layout follows the model's frame input shape.
+    """
 
     name = "litert"
-    frame_layout = "NHWC"
 
     def __init__(self, path: str | Path, threads: int | None = 1):
         path = Path(path)
-        if path.is_dir():
-            path = path / "model.tflite"
-        if not path.is_file():
-            raise DkdError(f"{path}: missing; convert with `dkd-edge convert --target tflite`")
         interpreter_class = load_interpreter_class()
-        try:
-            self.interpreter = interpreter_class(model_path=str(path), num_threads=threads)
-            signatures = self.interpreter.get_signature_list()
-        except Exception as exc:
-            raise DkdError(f"{path}: LiteRT cannot load it ({str(exc)[:160]}); the file may "
-                           "be corrupt: convert again") from exc
-        if not {"init", "step"} <= set(signatures):
-            raise DkdError(f"{path}: needs 'init' and 'step' signatures, has {sorted(signatures)}")
-        self.runners = {name: self.interpreter.get_signature_runner(name)
-                        for name in ("init", "step")}
-        self.inputs = {n: r.get_input_details() for n, r in self.runners.items()}
-        self.outputs = {n: r.get_output_details() for n, r in self.runners.items()}
+        if path.is_dir() and not (path / "model.tflite").is_file() and \
+                (path / "init.tflite").is_file():
+            files = {"init": path / "init.tflite", "step": path / "step.tflite"}
+        else:
+            single = path / "model.tflite" if path.is_dir() else path
+            files = {"init": single, "step": single}
+        self.runners, self.inputs, self.outputs = {}, {}, {}
+        for graph, file in files.items():
+            if not file.is_file():
+                raise DkdError(f"{file}: missing; convert with `dkd-edge convert --target tflite`")
+            try:
+                interpreter = interpreter_class(model_path=str(file), num_threads=threads)
+                signatures = interpreter.get_signature_list()
+            except Exception as exc:
+                raise DkdError(f"{file}: LiteRT cannot load it ({str(exc)[:160]}); the file "
+                               "may be corrupt: convert again") from exc
+            key = graph if graph in signatures else (
+                next(iter(signatures)) if len(signatures) == 1 else None)
+            if key is None:
+                raise DkdError(f"{file}: no {graph!r} signature (has {sorted(signatures)})")
+            runner = interpreter.get_signature_runner(key)
+            self.runners[graph] = runner
+            self.inputs[graph] = runner.get_input_details()
+            self.outputs[graph] = runner.get_output_details()
+        frame_detail = self._by_rank(self.inputs["init"], "frame", 4)
+        self.frame_layout = "NHWC" if frame_detail[1]["shape"][-1] == 3 else "NCHW"
         self.threads = threads
 
-    def _run(self, graph: str, feeds: dict) -> dict:
+    @staticmethod
+    def _by_rank(details: dict, name: str, rank: int) -> tuple[str, dict]:
+        if name in details:
+            return name, details[name]
+        for key, detail in details.items():
+            if len(detail["shape"]) == rank:
+                return key, detail
+        raise DkdError(f"no tensor {name!r} (rank {rank}) among {sorted(details)}")
+
+    def _run(self, graph: str, frame, kernels=None) -> tuple[np.ndarray, np.ndarray]:
         details = self.inputs[graph]
-        out = self.runners[graph](**{k: _quantize(v, details[k]) for k, v in feeds.items()})
-        return {k: _dequantize(v, self.outputs[graph][k]) for k, v in out.items()}
+        frame_key, frame_detail = self._by_rank(details, "frame", 4)
+        feeds = {frame_key: _quantize(frame, frame_detail)}
+        if kernels is not None:
+            state_key, state_detail = self._by_rank(details, "kernels", 5)
+            feeds[state_key] = _quantize(kernels, state_detail)
+        out = self.runners[graph](**feeds)
+        outs = self.outputs[graph]
+        heat_key, heat_detail = self._by_rank(outs, "heatmaps", 4)
+        state_name = "kernels" if graph == "init" else "kernels_out"
+        state_key, state_detail = self._by_rank(outs, state_name, 5)
+        return (_dequantize(out[heat_key], heat_detail),
+                _dequantize(out[state_key], state_detail))
 
     def init(self, frame):
-        out = self._run("init", {"frame": frame})
-        return out["heatmaps"], out["kernels"]
+        return self._run("init", frame)
 
     def step(self, frame, kernels):
-        out = self._run("step", {"frame": frame, "kernels": kernels})
-        return out["heatmaps"], out["kernels_out"]
+        return self._run("step", frame, kernels)

@@ -22,6 +22,7 @@ def save_checkpoint(path: Path, payload: dict) -> None:
     os.close(handle)
     try:
         torch.save({"format": FORMAT, **payload}, temporary)
+        os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

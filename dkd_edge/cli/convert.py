@@ -1,0 +1,92 @@
+"""``dkd-edge convert``: export init/step graphs to Core ML, TFLite or ONNX, verified."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+
+from dkd_edge.converters.targets import targets_table
+
+
+def _size(manifest: dict) -> float:
+    return sum(f["bytes"] for f in manifest["files"]) / 1e6
+
+
+def _parity_text(manifest: dict) -> str:
+    parity = manifest.get("parity")
+    if not parity:
+        return "not verified"
+    return (f"max|dh| {parity['max_abs_heatmap']:.2g}, "
+            f"kp {100 * parity['keypoint_agreement']:.1f}%")
+
+
+def print_table(rows: list[tuple[dict, str]]) -> None:
+    """A closing table like ``yolo export``'s: artifact, size, parity, path."""
+    click.echo(f"{'artifact':<16}{'size MB':>9}  {'parity vs torch':<30}  path")
+    for manifest, path in rows:
+        name = f"{manifest['target']} {manifest['precision']}"
+        click.echo(f"{name:<16}{_size(manifest):>9.2f}  {_parity_text(manifest):<30}  {path}")
+
+
+@click.command(epilog="Targets:\n\n" + targets_table().replace("\n", "\n\n"))
+@click.option("--target", "targets", required=True,
+              help="coreml (mlpackage, ios), tflite (litert, android), onnx; comma-separated "
+                   "or 'all' for several.")
+@click.option("--precision", default="fp32", show_default=True, help="fp32, fp16 or int8.")
+@click.option("--checkpoint", type=click.Path(), default=None,
+              help="Checkpoint to convert (default: the bundled dkd-small).")
+@click.option("--imgsz", type=int, default=None, help="Input size (default: the model's).")
+@click.option("--out", type=click.Path(), default=None,
+              help="Output folder (default runs/export/<model>-<target>-<precision>); with "
+                   "several targets, one sub-folder per target.")
+@click.option("--opset", type=int, default=18, show_default=True, help="ONNX opset (>= 18).")
+@click.option("--calib", type=click.Path(), default=None,
+              help="Calibration .npz for int8 post-training quantization (non-QAT checkpoints).")
+@click.option("--verify/--no-verify", default=True, show_default=True,
+              help="Check a 30-frame rollout against torch before writing.")
+@click.option("--minimum-ios", type=int, default=None,
+              help="Core ML minimum deployment target (default 16; 17 for int8).")
+@click.option("--coreml-state", is_flag=True, help="Core ML: iOS 18 StateType variant.")
+@click.option("--via", type=click.Choice(["litert-torch", "onnx-tf", "onnx2tf"]),
+              default="litert-torch", show_default=True, help="TFLite converter route.")
+@click.option("--via-python", type=click.Path(), default=None,
+              help="Python of the separate onnx-tf / onnx2tf environment "
+                   "(or DKD_VIA_PYTHON).")
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@click.option("--json", "as_json", is_flag=True, help="Print the manifest(s) as JSON.")
+def convert(targets, precision, checkpoint, imgsz, out, opset, calib, verify, minimum_ios,
+            coreml_state, via, via_python, force, as_json) -> None:
+    """Convert a DKD model to mobile artifacts with the kernel state as explicit I/O."""
+    from dkd_edge.converters import ConvertOptions
+    from dkd_edge.converters import convert as run
+    from dkd_edge.converters.targets import TARGETS, resolve_precision, resolve_target
+    from dkd_edge.errors import DkdError
+
+    names = list(TARGETS) if targets.strip().lower() == "all" else [
+        t for t in targets.split(",") if t.strip()]
+    specs = [resolve_target(name) for name in names]
+    precision = resolve_precision(precision)
+    if calib and not Path(calib).is_file():
+        raise DkdError(f"--calib {calib}: file not found")
+    options = ConvertOptions(
+        precision=precision, calib=Path(calib) if calib else None, verify=verify, opset=opset,
+        via=via, via_python=via_python or os.environ.get("DKD_VIA_PYTHON"),
+        minimum_ios=minimum_ios, coreml_state=coreml_state)
+    rows = []
+    for spec in specs:
+        if out is None:
+            model = "dkd-small" if checkpoint is None else Path(checkpoint).stem
+            folder = Path("runs/export") / f"{model}-{spec.name}-{precision}"
+        else:
+            folder = Path(out) if len(specs) == 1 else Path(out) / f"{spec.name}-{precision}"
+        manifest = run(spec.name, folder, options, checkpoint=checkpoint, imgsz=imgsz,
+                       force=force, progress=not as_json)
+        rows.append((manifest, str(folder)))
+    if as_json:
+        data = [m for m, _ in rows]
+        click.echo(json.dumps(data[0] if len(data) == 1 else data))
+    else:
+        print_table(rows)

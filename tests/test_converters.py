@@ -1,0 +1,174 @@
+"""Every target and precision on the bundled dkd-tiny, through the real converters and
+runtimes (ONNX Runtime, the LiteRT interpreter, the numpy MIL interpreter for Core ML)."""
+
+import hashlib
+import json
+import sys
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from dkd_edge.cli import cli
+from dkd_edge.converters import ConvertOptions, convert
+from dkd_edge.converters.targets import resolve_precision, resolve_target, targets_table
+from dkd_edge.errors import DkdError
+from dkd_edge.model.loading import bundled_checkpoint
+
+TINY = bundled_checkpoint("dkd-tiny")
+PAIRS = [(t, p) for t in ("onnx", "tflite", "coreml") for p in ("fp32", "fp16", "int8")]
+
+
+@pytest.fixture(scope="module")
+def artifacts(tmp_path_factory):
+    root = tmp_path_factory.mktemp("artifacts")
+    made = {}
+    for target, precision in PAIRS:
+        out = root / f"{target}-{precision}"
+        made[(target, precision)] = (out, convert(
+            target, out, ConvertOptions(precision=precision), checkpoint=TINY, progress=False))
+    return made
+
+
+def test_aliases_and_suggestions():
+    assert resolve_target("ios").name == "coreml" and resolve_target("mlpackage").name == "coreml"
+    assert resolve_target("Android").name == "tflite" and resolve_target("litert").name == "tflite"
+    with pytest.raises(DkdError, match="did you mean 'tflite'"):
+        resolve_target("tflit")
+    with pytest.raises(DkdError, match="unknown precision 'int4'"):
+        resolve_precision("int4")
+    assert "mlpackage, ios" in targets_table()
+
+
+@pytest.mark.parametrize("target,precision", PAIRS)
+def test_every_pair_converts_within_tolerance(artifacts, target, precision):
+    out, manifest = artifacts[(target, precision)]
+    parity = manifest["parity"]
+    assert parity["frames"] == 30
+    if precision == "fp32":
+        assert parity["max_abs_heatmap"] <= 1e-4
+    elif precision == "fp16":
+        assert parity["max_abs_heatmap"] <= 1e-2
+    else:
+        assert parity["keypoint_agreement"] >= 0.99
+        assert manifest["quantization"] == "qat"
+    on_disk = json.loads((out / "manifest.json").read_text())
+    assert on_disk["target"] == target and on_disk["precision"] == precision
+
+
+@pytest.mark.parametrize("target", ["onnx", "tflite", "coreml"])
+def test_manifest_contract(artifacts, target):
+    out, manifest = artifacts[(target, "fp32")]
+    names = [t["name"] for t in manifest["inputs"]]
+    assert names == ["frame", "kernels"]
+    assert [t["name"] for t in manifest["outputs"]] == ["heatmaps", "kernels_out"]
+    assert [t["name"] for t in manifest["init"]["inputs"]] == ["frame"]
+    assert [t["name"] for t in manifest["init"]["outputs"]] == ["heatmaps", "kernels"]
+    assert manifest["inputs"][1]["shape"] == manifest["state"]["shape"] == [1, 13, 8, 3, 3]
+    assert set(manifest["parity"]) >= {"max_abs_heatmap", "keypoint_agreement", "frames"}
+    assert manifest["preprocessing"]["mean"] and len(manifest["joints"]) == 13
+    assert manifest["skeleton"] and manifest["versions"]["torch"]
+    for entry in manifest["files"]:
+        path = out / entry["path"]
+        assert path.exists()
+        if path.is_file():
+            assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]
+    frame_shape = manifest["inputs"][0]["shape"]
+    assert frame_shape == ([1, 64, 64, 3] if target == "tflite" else [1, 3, 64, 64])
+
+
+def test_metadata_is_embedded(artifacts):
+    import onnx
+
+    from dkd_edge.runtime.mil import MILProgram
+    from dkd_edge.runtime.tflite_metadata import read_metadata_buffer
+
+    model = onnx.load(str(artifacts[("onnx", "fp32")][0] / "step.onnx"))
+    props = {p.key: p.value for p in model.metadata_props}
+    assert props["dkd_edge.model"] == "dkd-tiny" and "kernels" in props["dkd_edge.state"]
+    blob = read_metadata_buffer(artifacts[("tflite", "fp32")][0] / "model.tflite", "dkd_edge")
+    assert json.loads(blob)["dkd_edge.target"] == "tflite"
+    program = MILProgram(artifacts[("coreml", "fp32")][0] / "step.mlpackage")
+    assert program.metadata["dkd_edge.graph"] == "step"
+
+
+def test_onnx_passes_full_check(artifacts):
+    import onnx
+
+    for graph in ("init", "step"):
+        path = artifacts[("onnx", "fp32")][0] / f"{graph}.onnx"
+        onnx.checker.check_model(str(path), full_check=True)
+        assert onnx.load(str(path)).opset_import[0].version >= 18
+
+
+def test_cli_contract_and_table(tmp_path):
+    out = tmp_path / "cli"
+    result = CliRunner().invoke(cli, ["convert", "--target", "onnx", "--precision", "fp32",
+                                      "--checkpoint", str(TINY), "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert {"target", "precision", "files", "inputs", "outputs", "init", "state",
+            "parity"} <= set(manifest)
+    again = CliRunner().invoke(cli, ["convert", "--target", "onnx", "--checkpoint", str(TINY),
+                                     "--out", str(out)])
+    assert again.exit_code == 2 and "exists" in again.output and "--force" in again.output
+
+
+def test_bad_inputs(tmp_path):
+    runner = CliRunner()
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"\x00" * 100)
+    result = runner.invoke(cli, ["convert", "--target", "onnx", "--checkpoint", str(bad),
+                                 "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "not a readable checkpoint" in result.output
+    assert not (tmp_path / "o").exists() and not list(tmp_path.glob(".o.partial*"))
+    float_only = tmp_path / "float.pt"
+    import torch
+
+    data = torch.load(TINY, weights_only=False)
+    data.pop("qat")
+    torch.save(data, float_only)
+    result = runner.invoke(cli, ["convert", "--target", "tflite", "--precision", "int8",
+                                 "--checkpoint", str(float_only), "--out", str(tmp_path / "q")])
+    assert result.exit_code == 2 and "int8 needs a QAT checkpoint" in result.output
+    result = runner.invoke(cli, ["convert", "--target", "coremll", "--out", str(tmp_path / "c")])
+    assert result.exit_code == 2 and "did you mean 'coreml'" in result.output
+
+
+def test_missing_optional_dependency_names_the_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "litert_torch", None)
+    with pytest.raises(DkdError, match=r"pip install 'dkd-edge\[convert\]'"):
+        convert("tflite", tmp_path / "t", checkpoint=TINY, progress=False)
+
+
+def test_failed_parity_writes_nothing(tmp_path, monkeypatch):
+    from dkd_edge.converters import verify
+
+    monkeypatch.setitem(verify.TOLERANCES, "fp32", {"max_abs_heatmap": -1.0})
+    with pytest.raises(verify.ParityError, match="onnx fp32 does not match torch"):
+        convert("onnx", tmp_path / "x", checkpoint=TINY, progress=False)
+    assert not (tmp_path / "x").exists() and not list(tmp_path.iterdir())
+
+
+def test_mil_interpreter_refuses_unknown_ops(artifacts, monkeypatch):
+    from dkd_edge.runtime.mil import MILProgram, UnsupportedOpError, ops
+
+    monkeypatch.delitem(ops.OPS, "conv")
+    with pytest.raises(UnsupportedOpError, match="does not implement conv"):
+        MILProgram(artifacts[("coreml", "fp32")][0] / "init.mlpackage")
+
+
+def test_mil_interpreter_matches_torch_fp32(artifacts):
+    import torch
+
+    from dkd_edge.model.loading import load_model
+    from dkd_edge.runtime.mil.backend import MILBackend
+
+    model, cfg, _ = load_model(TINY)
+    backend = MILBackend(artifacts[("coreml", "fp32")][0])
+    frame = np.random.default_rng(0).normal(size=(1, 3, 64, 64)).astype(np.float32)
+    heatmaps, kernels = backend.init(frame)
+    with torch.no_grad():
+        ref_h, ref_k = model.init(torch.from_numpy(frame))
+    assert np.abs(heatmaps - ref_h.numpy()).max() <= 1e-4
+    assert np.abs(kernels - ref_k.numpy()).max() <= 1e-4
