@@ -28,6 +28,7 @@ def cli() -> None:
 
 
 def _register() -> None:
+    from dkd_edge.cli.bench import bench
     from dkd_edge.cli.convert import convert
     from dkd_edge.cli.data import data
     from dkd_edge.cli.model import eval_command, info
@@ -35,6 +36,7 @@ def _register() -> None:
 
     cli.add_command(data)
     cli.add_command(convert)
+    cli.add_command(bench)
     cli.add_command(info)
     cli.add_command(eval_command)
     cli.add_command(train)

@@ -44,7 +44,7 @@ STAGES = ("init", "dkd", "qat")
 STAGE_DEFAULTS = {
     "init": {"steps": 2000, "batch": 16, "clip_len": 4, "lr": 2e-3},
     "dkd": {"steps": 2500, "batch": 4, "clip_len": 6, "lr": 2e-3},
-    "qat": {"steps": 300, "batch": 4, "clip_len": 6, "lr": 1e-4},
+    "qat": {"steps": 200, "batch": 4, "clip_len": 6, "lr": 1e-4},
 }
 PREVIOUS_STAGE = {"dkd": "init", "qat": "dkd"}
 

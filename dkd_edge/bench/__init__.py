@@ -1,0 +1,1 @@
+"""``dkd-edge bench``: parity and latency of exported artifacts against the torch reference."""

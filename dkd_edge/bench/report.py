@@ -1,0 +1,70 @@
+"""bench.json, bench.md (a table like ``yolo benchmark``) and a latency-vs-PCK plot."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+COLUMNS = ("target", "precision", "backend", "threads", "size_mb", "pck", "step_ms_median",
+           "step_ms_p90", "fps", "init_ms", "max_abs_heatmap", "keypoint_agreement")
+
+
+def markdown(result: dict) -> str:
+    ref = result["reference"]
+    lines = [f"Reference: torch on {ref['device']} ({ref['dtype']}); "
+             f"{result['frames']} frames rollout; machine: {result['machine']}", "",
+             "| Format | Precision | Backend | Threads | Size (MB) | PCK@0.2 "
+             "| Step ms (median) | Step ms (p90) | FPS | Init ms | max abs dh | kp agreement "
+             "| drift (1/30/300/1000) |",
+             "|---" * 13 + "|"]
+    for row in result["rows"]:
+        drift = "/".join(f"{v:.3f}" for v in row["drift"].values())
+        pck = "-" if row["pck"] is None else f"{row['pck']:.1f}"
+        lines.append(
+            f"| {row['target']} | {row['precision']} | {row['backend']} | {row['threads']} | "
+            f"{row['size_mb']:.2f} | {pck} | {row['step_ms_median']:.2f} | "
+            f"{row['step_ms_p90']:.2f} | {row['fps']:.0f} | {row['init_ms']:.1f} | "
+            f"{row['max_abs_heatmap']:.2g} | {row['keypoint_agreement']:.4f} | {drift} |")
+    for row in result["compare"]:
+        lines.append(f"| {Path(row['path']).name} (context) | | litert | {row['threads']} | | | "
+                     f"{row['ms_median']:.2f} | | {1000 / row['ms_median']:.0f} | | | | |")
+    return "\n".join(lines) + "\n"
+
+
+def plot(result: dict, path: Path) -> None:
+    """Step latency (x) against PCK@0.2 (y), one labelled dot per row."""
+    rows = [r for r in result["rows"] if r["pck"] is not None]
+    width, height, pad = 720, 480, 60
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([pad, pad // 2, width - pad // 2, height - pad], outline="black")
+    draw.text((width // 2 - 60, height - 25), "step latency (ms, median)", fill="black")
+    draw.text((5, pad // 2 - 20), "PCK@0.2 (%)", fill="black")
+    if rows:
+        max_ms = max(r["step_ms_median"] for r in rows) * 1.2
+        lo = min(r["pck"] for r in rows) - 2
+        hi = max(r["pck"] for r in rows) + 2
+        for r in rows:
+            x = pad + (width - 1.5 * pad) * r["step_ms_median"] / max_ms
+            y = height - pad - (height - 1.5 * pad) * (r["pck"] - lo) / max(hi - lo, 1e-6)
+            draw.ellipse([x - 5, y - 5, x + 5, y + 5], fill="navy")
+            draw.text((x + 7, y - 7), f"{r['target']} {r['precision']} t{r['threads']}",
+                      fill="black")
+        draw.text((pad, height - pad + 5), "0", fill="black")
+        draw.text((width - pad, height - pad + 5), f"{max_ms:.1f}", fill="black")
+        draw.text((5, pad // 2), f"{hi:.0f}", fill="black")
+        draw.text((5, height - pad - 10), f"{lo:.0f}", fill="black")
+    image.save(path)
+
+
+def write_reports(result: dict, out_dir: Path, json_path: Path | None) -> dict:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"json": json_path or out_dir / "bench.json", "md": out_dir / "bench.md",
+             "png": out_dir / "bench.png"}
+    Path(paths["json"]).parent.mkdir(parents=True, exist_ok=True)
+    Path(paths["json"]).write_text(json.dumps(result, indent=2) + "\n")
+    paths["md"].write_text(markdown(result))
+    plot(result, paths["png"])
+    return {k: str(v) for k, v in paths.items()}

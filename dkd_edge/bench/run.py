@@ -1,0 +1,125 @@
+"""The bench run: convert (cached), then time and check every artifact against torch."""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from dkd_edge.bench.parity import backend_pck, rollout_parity
+from dkd_edge.bench.timing import time_backend, time_external_tflite
+from dkd_edge.converters.verify import backend_rollout, reference_rollout, verification_frames
+from dkd_edge.errors import DkdError
+from dkd_edge.eval.evaluate import TrackerFns
+
+
+@dataclass
+class BenchOptions:
+    device: str = "auto"
+    targets: tuple[str, ...] = ("onnx", "tflite", "coreml")
+    precisions: tuple[str, ...] = ("fp32",)
+    model_dir: Path | None = None
+    checkpoint: str | None = None
+    threads: tuple[int, ...] = (1,)
+    frames: int = 300
+    runs: int = 100
+    compare: tuple[str, ...] = ()
+    clips: int = 8
+    clip_frames: int = 40
+    penn_root: str = "../shared/data/penn_action"
+    workdir: Path = Path("runs/bench")
+    progress: bool = True
+    extra: dict = field(default_factory=dict)
+
+
+def resolve_device(device: str) -> str:
+    if device not in ("cpu", "cuda", "auto"):
+        raise DkdError(f"unknown device {device!r}: use cpu, cuda or auto")
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise DkdError("--device cuda, but torch sees no CUDA GPU here: use --device cpu or auto")
+    return device
+
+
+def _artifacts(options: BenchOptions) -> list[Path]:
+    if options.model_dir is not None:
+        return [Path(options.model_dir)]
+    from dkd_edge.converters import ConvertOptions, convert
+
+    folders = []
+    tag = Path(options.checkpoint).stem if options.checkpoint else "bundled-dkd-small"
+    for target in options.targets:
+        for precision in options.precisions:
+            folder = options.workdir / "artifacts" / f"{tag}-{target}-{precision}"
+            if not (folder / "manifest.json").is_file():
+                convert(target, folder, ConvertOptions(precision=precision),
+                        checkpoint=options.checkpoint, force=True, progress=options.progress)
+            folders.append(folder)
+    return folders
+
+
+def _reference(model, data, quantization: str | None, device: str) -> TrackerFns:
+    if quantization is None:
+        model = model.to(device)
+
+        def to(x):
+            return x.to(device)
+
+        return TrackerFns(lambda x: tuple(t.cpu() for t in model.init(to(x))),
+                          lambda x, k: tuple(t.cpu() for t in model.step(to(x), to(k))))
+    if quantization == "qat":
+        from dkd_edge.quant.qat import quantized_graphs
+
+        init, step = quantized_graphs(model.cpu(), data["qat"])
+        return TrackerFns(lambda x: tuple(init(x)), lambda x, k: tuple(step(x, k)))
+    raise DkdError(f"no torch reference for {quantization} artifacts in bench yet")
+
+
+def run_bench(options: BenchOptions) -> dict:
+    from dkd_edge.eval.evaluate import rendered_test_clips
+    from dkd_edge.model.loading import load_model
+    from dkd_edge.runtime.artifact import open_backend
+
+    device = resolve_device(options.device)
+    folders = _artifacts(options)
+    rows, references = [], {}
+    model = config = data = None
+    clips = None
+    for folder in tqdm(folders, desc="bench", unit="artifact", disable=not options.progress):
+        backend, manifest = open_backend(folder, threads=options.threads[0])
+        checkpoint = manifest["source"]["checkpoint"]
+        if model is None:
+            ckpt = None if checkpoint.startswith("bundled:") else checkpoint
+            model, config, data = load_model(ckpt or options.checkpoint)
+            frames = verification_frames(config, options.frames)
+            clips = rendered_test_clips(options.penn_root, options.clips, options.clip_frames,
+                                        config.input_size)
+        quantization = manifest.get("quantization")
+        if quantization not in references:
+            references[quantization] = reference_rollout(
+                _reference(model, data, quantization, device if quantization is None else "cpu"),
+                frames)
+        parity = rollout_parity(references[quantization], backend_rollout(backend, frames))
+        pck = backend_pck(backend, clips, config)
+        size = sum(f["bytes"] for f in manifest["files"]) / 1e6
+        for threads in options.threads:
+            if threads != options.threads[0]:
+                backend, _ = open_backend(folder, threads=threads, verify_files=False)
+            timing = time_backend(backend, frames[:32], runs=options.runs)
+            rows.append({"target": manifest["target"], "precision": manifest["precision"],
+                         "backend": backend.name, "threads": threads, "size_mb": size,
+                         **timing, **parity, "pck": pck, "path": str(folder)})
+    compare = [{"path": str(path), "threads": t, "ms_median": time_external_tflite(path, t)}
+               for path in options.compare for t in options.threads]
+    return {
+        "rows": rows, "compare": compare,
+        "reference": {"device": device, "dtype": "float32",
+                      "int8_reference": "torch int8 (convert_pt2e) graphs on cpu"},
+        "frames": options.frames, "clips": options.clips,
+        "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, "
+                   f"{torch.get_num_threads()} torch threads",
+    }

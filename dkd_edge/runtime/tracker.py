@@ -1,0 +1,124 @@
+"""``PoseTracker``: the stateful init/step loop around any backend, torch-free.
+
+    tracker = PoseTracker("runs/export/dkd-small-tflite-fp32")
+    for frame in frames:                 # RGB uint8 [H, W, 3]
+        result = tracker(frame)
+        result.keypoints, result.scores  # [13, 2] in frame pixels, [13]
+
+Policy (after MediaPipe): ``init`` on the first frame, ``step`` afterwards, and
+re-initialise every ``reinit_every`` frames, when mean keypoint confidence drops below
+``min_confidence``, or when the state is non-finite or its norm leaves
+``state_norm_limit`` (the drift guard). Optional One-Euro smoothing of keypoints.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from dkd_edge.errors import DkdError
+from dkd_edge.eval.keypoints import decode_heatmaps, heatmap_to_image
+from dkd_edge.preprocess import letterbox, normalise_nchw
+from dkd_edge.runtime.artifact import open_backend
+from dkd_edge.runtime.smoothing import OneEuroFilter
+
+
+@dataclass
+class TrackResult:
+    keypoints: np.ndarray  # [J, 2] frame pixels (x, y)
+    scores: np.ndarray  # [J] heatmap peak values
+    initialized: bool  # this frame ran init
+    reason: str | None  # why it re-initialised ("first", "periodic", "confidence", "state")
+    latency_ms: float
+
+
+@dataclass
+class TrackerStats:
+    frames: int = 0
+    inits: int = 0
+    reasons: dict = field(default_factory=dict)
+
+
+class PoseTracker:
+    """Runs an exported DKD artifact over a video, holding the kernel state."""
+
+    def __init__(self, path: str | Path, backend: str | None = None, threads: int | None = 1,
+                 reinit_every: int = 0, min_confidence: float = 0.0,
+                 state_norm_limit: float | None = None, smoothing: bool = False,
+                 one_euro: tuple[float, float] = (1.0, 0.05), fps: float = 30.0):
+        self.backend, self.manifest = open_backend(path, backend, threads)
+        pre = self.manifest["preprocessing"]
+        self.size = int(pre["input_size"][0])
+        self.mean, self.std = pre["mean"], pre["std"]
+        self.stride = int(self.manifest["heatmaps"]["stride"])
+        self.reinit_every = reinit_every
+        self.min_confidence = min_confidence
+        self.state_norm_limit = state_norm_limit
+        self.filter = OneEuroFilter(*one_euro) if smoothing else None
+        self.dt = 1.0 / fps
+        self.stats = TrackerStats()
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the state: the next frame runs ``init``."""
+        self._kernels = None
+        self._since_init = 0
+        if self.filter is not None:
+            self.filter.reset()
+
+    def _check(self, frame: np.ndarray) -> np.ndarray:
+        frame = np.asarray(frame)
+        if frame.ndim != 3 or frame.shape[2] != 3:
+            raise DkdError(f"frame must be RGB [H, W, 3], got shape {frame.shape}")
+        if frame.dtype != np.uint8:
+            if not np.issubdtype(frame.dtype, np.floating):
+                raise DkdError(f"frame dtype must be uint8 (or float in 0..255), got {frame.dtype}")
+            if not np.isfinite(frame).all():
+                raise DkdError("frame contains NaN or infinite values")
+            frame = np.clip(frame, 0, 255).astype(np.uint8)
+        return frame
+
+    def _reason(self) -> str | None:
+        if self._kernels is None:
+            return "first"
+        if self.reinit_every and self._since_init >= self.reinit_every:
+            return "periodic"
+        return None
+
+    def _state_bad(self, kernels: np.ndarray) -> bool:
+        if not np.isfinite(kernels).all():
+            return True
+        if self.state_norm_limit is not None:
+            return float(np.linalg.norm(kernels.astype(np.float32))) > self.state_norm_limit
+        return False
+
+    def __call__(self, frame: np.ndarray) -> TrackResult:
+        frame = self._check(frame)
+        start = time.perf_counter()
+        square, box = letterbox(frame, self.size)
+        x = self.backend.to_layout(normalise_nchw(square, self.mean, self.std))
+        reason = self._reason()
+        if reason is None:
+            heatmaps, kernels = self.backend.step(x, self._kernels)
+            coords, scores = decode_heatmaps(np.asarray(heatmaps, np.float32)[0])
+            if self._state_bad(kernels):
+                reason = "state"
+            elif self.min_confidence and float(scores.mean()) < self.min_confidence:
+                reason = "confidence"
+        if reason is not None:
+            heatmaps, kernels = self.backend.init(x)
+            coords, scores = decode_heatmaps(np.asarray(heatmaps, np.float32)[0])
+            self._since_init = 0
+            self.stats.inits += 1
+            self.stats.reasons[reason] = self.stats.reasons.get(reason, 0) + 1
+        self._kernels = kernels
+        self._since_init += 1
+        self.stats.frames += 1
+        points = box.to_frame(heatmap_to_image(coords, self.stride))
+        if self.filter is not None:
+            points = self.filter(points, self.dt)
+        latency = 1000 * (time.perf_counter() - start)
+        return TrackResult(points, scores, reason is not None, reason, latency)
