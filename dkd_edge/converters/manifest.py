@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 
 from dkd_edge import __version__
 from dkd_edge.model.config import DKDConfig
+from dkd_edge.runtime.artifact import sha256
 
 STATE_CONTRACT = (
     "init(frame) -> (heatmaps, kernels) on the first frame; then on every later frame "
@@ -22,18 +22,6 @@ VERSIONED = ("torch", "torchao", "onnx", "onnxscript", "onnxruntime", "coremltoo
 
 def tensor(name: str, shape, dtype: str) -> dict:
     return {"name": name, "shape": [int(s) for s in shape], "dtype": dtype}
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    paths = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for item in paths:
-        if path.is_dir():
-            digest.update(str(item.relative_to(path)).encode())
-        with open(item, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
 
 
 def file_entry(folder: Path, name: str) -> dict:

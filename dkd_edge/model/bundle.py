@@ -39,7 +39,10 @@ def bundle(source: str | Path, destination: str | Path) -> Path:
                if key in data}
     payload["model"] = _shrink(data["model"])
     if data.get("qat"):
-        payload["qat"] = {graph: _shrink(state) for graph, state in data["qat"].items()}
+        # The step graph module still holds the initializer's (unused) weights: drop them.
+        payload["qat"] = {graph: _shrink({k: v for k, v in state.items()
+                                          if graph != "step" or "initializer" not in k})
+                          for graph, state in data["qat"].items()}
     payload["bundled_from"] = str(source)
     save_checkpoint(Path(destination), payload)
     return Path(destination)

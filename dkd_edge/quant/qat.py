@@ -34,10 +34,14 @@ def load_qat_graphs(model: DKD, qat_state: dict):
     init, step = prepare_graphs(model, qat=True)
     try:
         init.load_state_dict(qat_state["init"])
-        step.load_state_dict(qat_state["step"])
+        # Bundles leave out the step graph's copy of the initializer, which step never runs.
+        missing, unexpected = step.load_state_dict(qat_state["step"], strict=False)
     except RuntimeError as exc:
         raise DkdError(f"QAT state does not fit this model ({str(exc).splitlines()[0][:160]})"
                        ) from exc
+    if unexpected or any("initializer" not in key for key in missing):
+        raise DkdError(f"QAT state does not fit this model (missing {missing[:3]}, unexpected "
+                       f"{unexpected[:3]})")
     return freeze(init), freeze(step)
 
 

@@ -28,13 +28,16 @@ def read_manifest(folder: str | Path) -> dict:
     return manifest
 
 
-def _digest(path: Path) -> str:
+def sha256(path: Path) -> str:
+    """SHA-256 of a file, or of a folder (an .mlpackage): relative names and contents."""
     digest = hashlib.sha256()
     paths = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     for item in paths:
         if path.is_dir():
             digest.update(str(item.relative_to(path)).encode())
-        digest.update(item.read_bytes())
+        with open(item, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()
 
 
@@ -45,7 +48,7 @@ def check_files(folder: str | Path, manifest: dict) -> None:
         path = folder / entry["path"]
         if not path.exists():
             raise DkdError(f"{path}: listed in manifest.json but missing; convert again")
-        if _digest(path) != entry["sha256"]:
+        if sha256(path) != entry["sha256"]:
             raise DkdError(f"{path}: SHA-256 differs from manifest.json (corrupt or truncated); "
                            "convert again")
 
