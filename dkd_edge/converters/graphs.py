@@ -69,8 +69,12 @@ def build_export_graphs(model: DKD, checkpoint: dict, precision: str,
         def folded():
             return quantized_graphs(model, qat_state, fold=True)
     elif calib:
-        from dkd_edge.calibration.ptq import quantized_ptq_graphs
-
+        try:
+            from dkd_edge.calibration.ptq import quantized_ptq_graphs
+        except ImportError as exc:
+            raise DkdError("post-training int8 from --calib is not available in this version "
+                           "yet (it comes with `dkd-edge calibrate`); use a QAT checkpoint, "
+                           "such as the bundled dkd-small") from exc
         init_q, step_q = quantized_ptq_graphs(model, calib)
         source = "ptq"
 
