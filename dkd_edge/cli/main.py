@@ -29,17 +29,21 @@ def cli() -> None:
 
 def _register() -> None:
     from dkd_edge.cli.bench import bench
+    from dkd_edge.cli.calibrate import calibrate
     from dkd_edge.cli.convert import convert
     from dkd_edge.cli.data import data
     from dkd_edge.cli.model import eval_command, info
+    from dkd_edge.cli.track import track
     from dkd_edge.cli.train import train
 
     cli.add_command(data)
     cli.add_command(convert)
     cli.add_command(bench)
+    cli.add_command(calibrate)
     cli.add_command(info)
     cli.add_command(eval_command)
     cli.add_command(train)
+    cli.add_command(track)
 
 
 _register()

@@ -88,12 +88,27 @@ def _target(ct, minimum_ios: int):
     return getattr(ct.target, name)
 
 
+def _drop_aliases(module):
+    """Bypass ``aten.alias`` nodes (no-ops that pt2e can leave; coremltools rejects them)."""
+    import torch
+
+    if not isinstance(module, torch.fx.GraphModule):
+        return module
+    for node in list(module.graph.nodes):
+        if node.op == "call_function" and node.target is torch.ops.aten.alias.default:
+            node.replace_all_uses_with(node.args[0])
+            module.graph.erase_node(node)
+    module.recompile()
+    return module
+
+
 def _convert_one(ct, module, args, graph: str, precision: str, minimum_ios: int,
                  state: bool = False):
     import numpy as np
     import torch
 
     inputs, outputs = IO_NAMES[graph]
+    module = _drop_aliases(module)
     program = torch.export.export(module, args, strict=False).run_decompositions({})
     fp16 = precision == "fp16"
     ct_inputs = [ct.TensorType(name=name, shape=tuple(a.shape), dtype=np.float32)

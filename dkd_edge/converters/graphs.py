@@ -5,7 +5,8 @@
   pairs around int8 weights); reference: those same graphs run in torch (the torch int8
   model; the fake-quant training graphs differ from it by up to one quantization step).
 - int8 from ``--calib``: the float graphs calibrated with the SDK's quantizer (PTQ), after
-  ``convert_pt2e``; reference: the same.
+  ``convert_pt2e``; reference: the same. ``--calib`` wins over a checkpoint's QAT graphs
+  (a note says so): it asks for post-training quantization of the float weights.
 """
 
 from __future__ import annotations
@@ -57,10 +58,18 @@ def build_export_graphs(model: DKD, checkpoint: dict, precision: str,
         return ExportGraphs(InitGraph(folded).eval(), StepGraph(folded).eval(), reference,
                             config, precision, None, frame, kernels)
     qat_state = checkpoint.get("qat")
-    if qat_state and calib:
-        raise DkdError("this checkpoint is QAT-trained, so its int8 comes from QAT; --calib is "
-                       "for post-training quantization of a float checkpoint: drop --calib")
-    if qat_state:
+    if calib:  # --calib wins: post-training int8 of the float weights
+        from dkd_edge.calibration.ptq import quantized_ptq_graphs
+
+        if qat_state:
+            print("note: --calib given, so int8 comes from post-training calibration of the "
+                  "float weights; this checkpoint's QAT graphs are not used")
+        init_q, step_q = quantized_ptq_graphs(model, calib)
+        source = "ptq"
+
+        def folded():
+            return quantized_ptq_graphs(model, calib, fold=True)
+    elif qat_state:
         from dkd_edge.quant.qat import quantized_graphs
 
         init_q, step_q = quantized_graphs(model, qat_state)
@@ -68,18 +77,6 @@ def build_export_graphs(model: DKD, checkpoint: dict, precision: str,
 
         def folded():
             return quantized_graphs(model, qat_state, fold=True)
-    elif calib:
-        try:
-            from dkd_edge.calibration.ptq import quantized_ptq_graphs
-        except ImportError as exc:
-            raise DkdError("post-training int8 from --calib is not available in this version "
-                           "yet (it comes with `dkd-edge calibrate`); use a QAT checkpoint, "
-                           "such as the bundled dkd-small") from exc
-        init_q, step_q = quantized_ptq_graphs(model, calib)
-        source = "ptq"
-
-        def folded():
-            return quantized_ptq_graphs(model, calib, fold=True)
     else:
         raise DkdError("int8 needs a QAT checkpoint (dkd-edge train --stage qat) or "
                        "calibration data (--calib FILE.npz from `dkd-edge calibrate`)")

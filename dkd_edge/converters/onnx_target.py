@@ -94,6 +94,19 @@ def describe_io(graphs, options) -> dict:
 
 
 def open_backend(folder: Path, options):
+    """The verification backend: int8 runs as written (exact QDQ semantics)."""
     from dkd_edge.runtime.onnx_backend import OnnxBackend
 
-    return OnnxBackend(folder)
+    return OnnxBackend(folder, exact_qdq=options.precision == "int8")
+
+
+def extra_parity(folder: Path, options, frames, reference) -> dict:
+    """For int8, also the agreement of ORT's default fused integer kernels (reported only)."""
+    if options.precision != "int8":
+        return {}
+    from dkd_edge.converters.verify import backend_rollout, compare_heatmaps
+    from dkd_edge.runtime.onnx_backend import OnnxBackend
+
+    fused = compare_heatmaps(reference, backend_rollout(OnnxBackend(folder), frames))
+    return {"ort_fused_keypoint_agreement": fused["keypoint_agreement"],
+            "ort_fused_max_abs_heatmap": fused["max_abs_heatmap"]}

@@ -82,6 +82,9 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
             parity = compare_heatmaps(reference, backend_rollout(backend, frames))
             parity["tolerance"] = describe_tolerance(precision)
             parity["backend"] = backend.name
+            extra = getattr(module, "extra_parity", None)
+            if extra is not None:
+                parity.update(extra(staging, options, frames, reference))
             if not within_tolerance(precision, parity):
                 raise ParityError(
                     f"{spec.name} {precision} does not match torch: max abs heatmap error "

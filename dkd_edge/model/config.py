@@ -17,6 +17,13 @@ class DKDConfig:
     kernels' shape [joints, kernel_channels, kernel_size, kernel_size]. ``kernel_channels``
     includes ``coord_channels`` fixed position channels (x, y, x^2 + y^2), which let a
     kernel carry where its joint was as well as what it looked like.
+
+    ``position_frequencies`` adds 4 channels per frequency f (cos and sin of f*pi*x and
+    f*pi*y), the last ``position_channels`` of the kernel. They are pooled and matched at the
+    kernel's centre tap only, so their response is a learned, shift-invariant sum of cosines
+    of the distance to where the joint was: a sharp location prior at almost no cost.
+    ``static_head`` adds a learned 1x1 joint detector on the step's features to the matched
+    response (a constant kernel beside the distilled ones).
     """
 
     name: str
@@ -32,6 +39,8 @@ class DKDConfig:
     kernel_channels: int = 24
     kernel_size: int = 3
     coord_channels: int = 3
+    position_frequencies: tuple[int, ...] = ()
+    static_head: bool = False
     heatmap_sigma: float = 2.0
     mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
     std: tuple[float, float, float] = (0.229, 0.224, 0.225)
@@ -43,6 +52,15 @@ class DKDConfig:
     @property
     def heatmap_size(self) -> int:
         return self.input_size // self.stride
+
+    @property
+    def position_channels(self) -> int:
+        return 4 * len(self.position_frequencies)
+
+    @property
+    def appearance_channels(self) -> int:
+        """Kernel channels matched over all k x k taps (learned + x, y, r^2)."""
+        return self.kernel_channels - self.position_channels
 
     @property
     def kernel_shape(self) -> tuple[int, int, int, int, int]:
@@ -58,7 +76,8 @@ class DKDConfig:
     @classmethod
     def from_dict(cls, data: dict) -> DKDConfig:
         data = dict(data)
-        for key in ("init_widths", "encoder_widths", "mean", "std", "joint_names"):
+        for key in ("init_widths", "encoder_widths", "mean", "std", "joint_names",
+                    "position_frequencies"):
             if key in data:
                 data[key] = tuple(data[key])
         if "skeleton" in data:
@@ -91,7 +110,8 @@ register(DKDConfig(
     init_widths=(8, 8, 16, 16, 24, 32), init_expand=2, init_head=16,
     encoder_widths=(8, 8, 16, 16), encoder_features=8, kernel_channels=8, kernel_size=3,
 ))
-register(DKDConfig(name="dkd-small", init_head=96))
+register(DKDConfig(name="dkd-small", init_head=96, kernel_channels=40,
+                   position_frequencies=(1, 2, 4, 8), static_head=True))
 register(DKDConfig(
     name="dkd-base",
     init_widths=(24, 32, 48, 96, 136, 224), init_head=96,

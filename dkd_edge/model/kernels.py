@@ -22,6 +22,17 @@ def coordinate_channels(size: int) -> torch.Tensor:
     return torch.stack([x, y, x * x + y * y])[None]
 
 
+def position_channels(size: int, frequencies: tuple[int, ...]) -> torch.Tensor:
+    """[1, 4F, size, size]: cos and sin of f*pi*x and f*pi*y for each frequency f."""
+    axis = torch.linspace(-1.0, 1.0, size)
+    y, x = torch.meshgrid(axis, axis, indexing="ij")
+    planes = []
+    for f in frequencies:
+        planes += [torch.cos(f * torch.pi * x), torch.sin(f * torch.pi * x),
+                   torch.cos(f * torch.pi * y), torch.sin(f * torch.pi * y)]
+    return torch.stack(planes)[None]
+
+
 def match_kernels(features: torch.Tensor, kernels: torch.Tensor, batch: int, joints: int,
                   channels: int, k: int, size: int) -> torch.Tensor:
     """Correlate per-joint kernels [B, J, C, k, k] with features [B, C, H, W] -> [B, J, H, W].
@@ -72,17 +83,25 @@ class KernelDistillator(nn.Module):
     def __init__(self, config: DKDConfig):
         super().__init__()
         self.config = config
-        learned = config.kernel_channels - config.coord_channels
+        appearance = config.appearance_channels
+        learned = appearance - config.coord_channels
         self.keys = ConvBNAct(config.encoder_features + config.num_joints, learned, 1)
-        self.mix = nn.Linear(config.kernel_channels, config.kernel_channels)
+        self.mix = nn.Linear(appearance, appearance)
         with torch.no_grad():  # start with small kernels: matched heatmaps of order 1
             self.mix.weight.mul_(0.05)
             self.mix.bias.zero_()
         self.register_buffer("coords", coordinate_channels(config.heatmap_size), persistent=False)
+        if config.position_channels:
+            size = config.heatmap_size
+            table = position_channels(size, config.position_frequencies)
+            self.register_buffer("positions", table.reshape(-1, size * size).t().contiguous(),
+                                 persistent=False)  # [S*S, P]
+            self.position_gain = nn.Parameter(
+                torch.full((config.position_channels,), 0.5 / len(config.position_frequencies)))
 
     def forward(self, features: torch.Tensor, heatmaps: torch.Tensor, batch: int) -> torch.Tensor:
         cfg = self.config
-        size, joints, channels, k = (cfg.heatmap_size, cfg.num_joints, cfg.kernel_channels,
+        size, joints, channels, k = (cfg.heatmap_size, cfg.num_joints, cfg.appearance_channels,
                                      cfg.kernel_size)
         keys = self.keys(torch.cat([features, heatmaps], dim=1))
         coords = self.coords.expand(batch, 3, size, size)
@@ -92,26 +111,49 @@ class KernelDistillator(nn.Module):
         weights = mass / (total + 1e-3)
         patches = pool_patches(keys, weights, batch, joints, channels, k, size)
         taps = patches.permute(0, 1, 3, 4, 2).reshape(batch, joints * k * k, channels)
-        kernels = self.mix(taps).reshape(batch, joints, k, k, channels)
-        return kernels.permute(0, 1, 4, 2, 3)
+        kernels = self.mix(taps).reshape(batch, joints, k, k, channels).permute(0, 1, 4, 2, 3)
+        if not cfg.position_channels:
+            return kernels
+        where = torch.matmul(weights.reshape(batch, joints, size * size), self.positions)
+        where = (where * self.position_gain).reshape(batch, joints, cfg.position_channels, 1, 1)
+        pad = k // 2
+        return torch.cat([kernels, F.pad(where, (pad, pad, pad, pad))], dim=2)
 
 
 class KernelMatcher(nn.Module):
-    """Heatmaps_{t+1} from kernels_t matched with features_{t+1} (plus a per-joint bias)."""
+    """Heatmaps_{t+1} from kernels_t matched with features_{t+1} (plus a per-joint bias).
+
+    With position channels, their centre taps add a location prior: a learned sum of
+    cosines of the distance to where each joint was.
+    """
 
     def __init__(self, config: DKDConfig):
         super().__init__()
         self.config = config
-        learned = config.kernel_channels - config.coord_channels
+        learned = config.appearance_channels - config.coord_channels
         self.query = ConvBNAct(config.encoder_features, learned, 1, act=False)
         self.bias = nn.Parameter(torch.zeros(1, config.num_joints, 1, 1))
         self.register_buffer("coords", coordinate_channels(config.heatmap_size), persistent=False)
+        if config.position_channels:
+            size = config.heatmap_size
+            table = position_channels(size, config.position_frequencies)
+            self.register_buffer("positions", table.reshape(-1, size * size), persistent=False)
+        if config.static_head:
+            self.static = nn.Conv2d(config.encoder_features, config.num_joints, 1, bias=False)
+            nn.init.zeros_(self.static.weight)
 
     def forward(self, features: torch.Tensor, kernels: torch.Tensor, batch: int) -> torch.Tensor:
         cfg = self.config
         size = cfg.heatmap_size
         coords = self.coords.expand(batch, 3, size, size)
         query = torch.cat([self.query(features), coords], dim=1)
-        heatmaps = match_kernels(query, kernels, batch, cfg.num_joints, cfg.kernel_channels,
-                                 cfg.kernel_size, size)
+        appearance, k = cfg.appearance_channels, cfg.kernel_size
+        matched = kernels[:, :, :appearance] if cfg.position_channels else kernels
+        heatmaps = match_kernels(query, matched, batch, cfg.num_joints, appearance, k, size)
+        if cfg.position_channels:  # centre taps only: a location prior
+            where = kernels[:, :, appearance:, k // 2, k // 2]
+            prior = torch.matmul(where, self.positions)
+            heatmaps = heatmaps + prior.reshape(batch, cfg.num_joints, size, size)
+        if cfg.static_head:
+            heatmaps = heatmaps + self.static(features)
         return heatmaps + self.bias

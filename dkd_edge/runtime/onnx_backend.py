@@ -20,13 +20,19 @@ def _import_ort():
 
 
 class OnnxBackend(Backend):
-    """Runs the two ONNX graphs with ONNX Runtime (CPU by default)."""
+    """Runs the two ONNX graphs with ONNX Runtime (CPU by default).
+
+    ``exact_qdq=True`` runs an int8 (QDQ) model as written, dequantize -> float op ->
+    quantize (ORT's ``session.disable_quant_qdq``), instead of fusing QDQ groups into ORT's
+    integer kernels, whose requantization rounds differently. Converters verify int8 this
+    way; the fused kernels are the faster default and their agreement is reported beside it.
+    """
 
     name = "onnxruntime"
     frame_layout = "NCHW"
 
     def __init__(self, folder: str | Path, threads: int | None = None,
-                 providers: list[str] | None = None):
+                 providers: list[str] | None = None, exact_qdq: bool = False):
         ort = _import_ort()
         folder = Path(folder)
         options = ort.SessionOptions()
@@ -34,6 +40,10 @@ class OnnxBackend(Backend):
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        if exact_qdq:
+            options.add_session_config_entry("session.disable_quant_qdq", "1")
+        self.exact_qdq = exact_qdq
+        self.name = "onnxruntime-exact-qdq" if exact_qdq else "onnxruntime"
         self.sessions = {}
         for graph in ("init", "step"):
             path = folder / f"{graph}.onnx"

@@ -52,11 +52,19 @@ def float_state(model: torch.nn.Module) -> dict:
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
-def load_model_state(model: torch.nn.Module, state: dict, source: str) -> None:
-    """Load weights, turning a shape mismatch (another config) into a clear error."""
+def load_model_state(model: torch.nn.Module, state: dict, source: str,
+                     allow_missing: bool = False) -> list[str]:
+    """Load weights, turning a shape mismatch (another config) into a clear error.
+
+    ``allow_missing`` accepts a checkpoint without some of the model's parameters (a stage
+    that adds modules starts from the previous one); the missing names are returned.
+    """
     try:
-        model.load_state_dict({k: v.float() if v.is_floating_point() else v
-                               for k, v in state.items()})
+        result = model.load_state_dict({k: v.float() if v.is_floating_point() else v
+                                        for k, v in state.items()}, strict=not allow_missing)
+        if result.unexpected_keys:
+            raise RuntimeError(f"unexpected keys {result.unexpected_keys[:3]}")
+        return list(result.missing_keys)
     except RuntimeError as exc:
         first = str(exc).splitlines()[0][:200]
         raise DkdError(f"{source}: weights do not fit this model config ({first}); "

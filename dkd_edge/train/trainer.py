@@ -166,7 +166,10 @@ def _starting_model(options: TrainOptions, config: DKDConfig | None = None) -> D
         if checkpoint_config(data).name != config.name:
             raise DkdError(f"{source} was trained as {checkpoint_config(data).name!r}, "
                            f"not {config.name!r}")
-        load_model_state(model, data["model"], source)
+        fresh = load_model_state(model, data["model"], source, allow_missing=True)
+        if fresh:
+            print(f"{source}: {len(fresh)} new parameter(s) start fresh: "
+                  f"{', '.join(fresh[:4])}{' ...' if len(fresh) > 4 else ''}")
     return model
 
 

@@ -1,0 +1,85 @@
+"""Frames from a folder of images, an animated GIF, or a video file (optional PyAV)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from dkd_edge.errors import DkdError
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp"}
+VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v"}
+
+
+def _folder_frames(folder: Path, limit: int | None) -> Iterator[np.ndarray]:
+    from PIL import Image
+
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise DkdError(f"{folder}: no image frames ({', '.join(sorted(IMAGE_SUFFIXES))}) in "
+                       "this folder")
+    for path in files[:limit]:
+        try:
+            with Image.open(path) as image:
+                yield np.asarray(image.convert("RGB"))
+        except OSError as exc:
+            raise DkdError(f"{path}: unreadable image ({exc})") from exc
+
+
+def _gif_frames(path: Path, limit: int | None) -> Iterator[np.ndarray]:
+    from PIL import Image, ImageSequence
+
+    try:
+        with Image.open(path) as image:
+            for index, frame in enumerate(ImageSequence.Iterator(image)):
+                if limit is not None and index >= limit:
+                    break
+                yield np.asarray(frame.convert("RGB"))
+    except OSError as exc:
+        raise DkdError(f"{path}: unreadable GIF ({exc})") from exc
+
+
+def _video_frames(path: Path, limit: int | None) -> Iterator[np.ndarray]:
+    try:
+        import av
+    except ImportError as exc:
+        raise DkdError("reading video files needs PyAV: pip install 'dkd-edge[video]' (or pass "
+                       "a folder of frames)") from exc
+    try:
+        with av.open(str(path)) as container:
+            for index, frame in enumerate(container.decode(video=0)):
+                if limit is not None and index >= limit:
+                    break
+                yield frame.to_ndarray(format="rgb24")
+    except (av.error.FFmpegError, ValueError, IndexError) as exc:
+        raise DkdError(f"{path}: unreadable video ({str(exc)[:120]})") from exc
+
+
+def read_frames(source: str | Path, limit: int | None = None) -> Iterator[np.ndarray]:
+    """RGB uint8 [H, W, 3] frames from a folder of images, a GIF or a video file."""
+    path = Path(source)
+    if not path.exists():
+        raise DkdError(f"{path}: no such file or folder")
+    if path.is_dir():
+        return _folder_frames(path, limit)
+    suffix = path.suffix.lower()
+    if suffix == ".gif":
+        return _gif_frames(path, limit)
+    if suffix in VIDEO_SUFFIXES:
+        return _video_frames(path, limit)
+    if suffix in IMAGE_SUFFIXES:
+        return _folder_frames_single(path)
+    raise DkdError(f"{path}: unknown input type {suffix!r}: give a folder of frames, a .gif or "
+                   f"a video ({', '.join(sorted(VIDEO_SUFFIXES))})")
+
+
+def _folder_frames_single(path: Path) -> Iterator[np.ndarray]:
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            yield np.asarray(image.convert("RGB"))
+    except OSError as exc:
+        raise DkdError(f"{path}: unreadable image ({exc})") from exc

@@ -1,0 +1,86 @@
+"""Recurrent calibration sets and post-training int8 (PTQ) on the bundled dkd-tiny."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from dkd_edge.calibration import load_calibration_set
+from dkd_edge.calibration.ptq import quantized_ptq_graphs
+from dkd_edge.cli import cli
+from dkd_edge.converters import ConvertOptions, convert
+from dkd_edge.errors import DkdError
+from dkd_edge.model import DKD, get_config
+from dkd_edge.model.loading import bundled_checkpoint, load_model
+
+TINY = bundled_checkpoint("dkd-tiny")
+
+
+@pytest.fixture(scope="module")
+def calib_file(tmp_path_factory, penn_root):
+    path = tmp_path_factory.mktemp("calib") / "tiny.npz"
+    result = CliRunner().invoke(cli, ["calibrate", "--clips", "3", "--frames", "12", "--out",
+                                      str(path), "--checkpoint", str(TINY), "--penn-root",
+                                      str(penn_root), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    assert summary["clips"] == 3 and summary["frames_per_clip"] == 12
+    return path
+
+
+def test_set_holds_the_states_the_step_graph_really_receives(calib_file):
+    data = load_calibration_set(calib_file)
+    model, config, _ = load_model(TINY)
+    assert data.frames.shape == (3, 12, config.input_size, config.input_size, 3)
+    assert data.kernels.shape == (3, 12, *config.kernel_shape[1:])
+    assert data.meta["config"] == "dkd-tiny" and data.meta["split"] == "train"
+    frames = torch.from_numpy(data.normalised_frames(config.mean, config.std))
+    with torch.no_grad():  # replaying a step from a stored state gives the next stored state
+        for t in (1, 5, 10):
+            _, nxt = model.step(frames[1, t:t + 1], torch.from_numpy(data.kernels[1, t:t + 1]))
+            np.testing.assert_allclose(nxt[0].numpy(), data.kernels[1, t + 1], atol=1e-5)
+    assert np.abs(data.kernels[:, 1:]).max() > 0
+    assert data.meta["state"]["norm_p99"] > 0
+
+
+def test_set_from_another_config_is_refused(calib_file):
+    data = load_calibration_set(calib_file)
+    with pytest.raises(DkdError, match="calibration set is for 'dkd-tiny'"):
+        data.check_fits(get_config("dkd-small"))
+    with pytest.raises(DkdError, match="calibrate"):
+        quantized_ptq_graphs(DKD(get_config("dkd-small")), calib_file)
+
+
+def test_corrupt_or_empty_sets_get_one_line_errors(tmp_path, calib_file):
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(DkdError, match="not a dkd-edge calibration set"):
+        load_calibration_set(bad)
+    data = load_calibration_set(calib_file)
+    empty = tmp_path / "empty.npz"
+    np.savez(empty, frames=data.frames[:0], kernels=data.kernels[:0],
+             meta=np.frombuffer(json.dumps(data.meta).encode(), np.uint8))
+    with pytest.raises(DkdError, match="empty"):
+        load_calibration_set(empty)
+    result = CliRunner().invoke(cli, ["calibrate", "--clips", "0", "--out", str(tmp_path / "x.npz"),
+                                      "--checkpoint", str(TINY)])
+    assert result.exit_code == 2 and "--clips >= 1" in result.output
+
+
+TFLITE_PTQ_GAP = pytest.mark.xfail(
+    strict=True, raises=DkdError,
+    reason="known gap: LiteRT's integer kernels agree on ~0.95 of keypoints with the torch PTQ "
+           "reference on dkd-tiny (needs 0.99); convert refuses to write it")
+
+
+@pytest.mark.parametrize("target", ["onnx", pytest.param("tflite", marks=TFLITE_PTQ_GAP),
+                                    "coreml"])
+def test_ptq_converts_every_target_from_one_set(tmp_path, calib_file, target):
+    out = tmp_path / target
+    manifest = convert(target, out, ConvertOptions(precision="int8", calib=calib_file),
+                       checkpoint=TINY, progress=False)
+    assert manifest["quantization"] == "ptq"
+    assert manifest["parity"]["keypoint_agreement"] >= 0.99
+    assert (out / "manifest.json").is_file()
