@@ -1,0 +1,157 @@
+// DKD pose tracking with LiteRT (TensorFlow Lite): one model.tflite with two signatures,
+// "init" on the first frame and "step" on every later frame with the pose-kernel state fed
+// back as a plain float buffer.
+//
+// Made for the artifacts of `dkd-edge convert --target tflite` (fp32 or fp16; the frame is
+// NHWC). `DKDContract` holds the I/O names, shapes and preprocessing this file was written
+// against; tests/test_app_examples.py checks them against a fresh conversion's manifest.json.
+// int8 artifacts take an int8 frame: quantize with the signature input's scale/zero point.
+
+package dev.dkdedge.example
+
+import android.graphics.Bitmap
+import android.graphics.Canvas
+import android.graphics.Color
+import android.graphics.Paint
+import android.graphics.PointF
+import android.graphics.Rect
+import org.tensorflow.lite.Interpreter
+import java.io.File
+import java.nio.ByteBuffer
+import java.nio.ByteOrder
+import java.nio.FloatBuffer
+
+object DKDContract {
+    const val INIT_SIGNATURE = "init"
+    const val STEP_SIGNATURE = "step"
+    const val FRAME_INPUT = "frame"            // [1, 256, 256, 3] normalised RGB, NHWC
+    const val STATE_INPUT = "kernels"          // step input
+    const val HEATMAPS_OUTPUT = "heatmaps"     // [1, 13, 64, 64]
+    const val INIT_STATE_OUTPUT = "kernels"
+    const val STEP_STATE_OUTPUT = "kernels_out"
+    const val INPUT_SIZE = 256
+    const val HEATMAP_STRIDE = 4
+    val FRAME_SHAPE = intArrayOf(1, 256, 256, 3)
+    val HEATMAP_SHAPE = intArrayOf(1, 13, 64, 64)
+    val STATE_SHAPE = intArrayOf(1, 13, 40, 3, 3)
+    val MEAN = floatArrayOf(0.485f, 0.456f, 0.406f)
+    val STD = floatArrayOf(0.229f, 0.224f, 0.225f)
+}
+
+data class PoseResult(val keypoints: List<PointF>, val scores: FloatArray, val reinitialized: Boolean)
+
+class DKDPoseTracker(modelFile: File, threads: Int = 2) : AutoCloseable {
+    private val interpreter = Interpreter(modelFile, Interpreter.Options().setNumThreads(threads))
+    private val stateSize = DKDContract.STATE_SHAPE.reduce { a, b -> a * b }
+    private val heatmapSize = DKDContract.HEATMAP_SHAPE.reduce { a, b -> a * b }
+    private var state: FloatBuffer? = null
+    private var framesSinceInit = 0
+
+    /** Re-initialise every N frames (0: never on a schedule). */
+    var reinitEvery = 0
+    /** Re-initialise when mean keypoint confidence drops below this (MediaPipe's policy). */
+    var minConfidence = 0f
+
+    fun reset() {
+        state = null
+        framesSinceInit = 0
+    }
+
+    fun track(bitmap: Bitmap): PoseResult {
+        val (frame, box) = letterbox(bitmap)
+        var reinit = state == null || (reinitEvery > 0 && framesSinceInit >= reinitEvery)
+        var heatmaps = newFloatBuffer(heatmapSize)
+        if (!reinit) {
+            val next = newFloatBuffer(stateSize)
+            state!!.rewind()
+            interpreter.runSignature(
+                mapOf(DKDContract.FRAME_INPUT to frame, DKDContract.STATE_INPUT to state!!),
+                mapOf(DKDContract.HEATMAPS_OUTPUT to heatmaps, DKDContract.STEP_STATE_OUTPUT to next),
+                DKDContract.STEP_SIGNATURE,
+            )
+            state = next
+            val scores = decode(heatmaps).second
+            if (!isFinite(next) || (minConfidence > 0f && scores.average() < minConfidence)) {
+                reinit = true
+            }
+        }
+        if (reinit) {
+            frame.rewind()
+            heatmaps = newFloatBuffer(heatmapSize)
+            val kernels = newFloatBuffer(stateSize)
+            interpreter.runSignature(
+                mapOf(DKDContract.FRAME_INPUT to frame),
+                mapOf(DKDContract.HEATMAPS_OUTPUT to heatmaps, DKDContract.INIT_STATE_OUTPUT to kernels),
+                DKDContract.INIT_SIGNATURE,
+            )
+            state = kernels
+            framesSinceInit = 0
+        }
+        framesSinceInit += 1
+        val (grid, scores) = decode(heatmaps)
+        val stride = DKDContract.HEATMAP_STRIDE
+        val points = grid.map { p ->
+            PointF(((p.x + 0.5f) * stride - 0.5f - box.padX) / box.scale,
+                   ((p.y + 0.5f) * stride - 0.5f - box.padY) / box.scale)
+        }
+        return PoseResult(points, scores, reinit)
+    }
+
+    override fun close() = interpreter.close()
+
+    // Preprocessing: letterbox into the square input, (pixel / 255 - mean) / std, NHWC.
+    private data class Box(val scale: Float, val padX: Float, val padY: Float)
+
+    private fun letterbox(bitmap: Bitmap): Pair<FloatBuffer, Box> {
+        val size = DKDContract.INPUT_SIZE
+        val scale = size.toFloat() / maxOf(bitmap.width, bitmap.height)
+        val newW = maxOf(1, Math.round(bitmap.width * scale))
+        val newH = maxOf(1, Math.round(bitmap.height * scale))
+        val padX = (size - newW) / 2
+        val padY = (size - newH) / 2
+        val square = Bitmap.createBitmap(size, size, Bitmap.Config.ARGB_8888)
+        Canvas(square).apply {
+            drawColor(Color.BLACK)
+            drawBitmap(bitmap, null, Rect(padX, padY, padX + newW, padY + newH),
+                       Paint(Paint.FILTER_BITMAP_FLAG))
+        }
+        val pixels = IntArray(size * size)
+        square.getPixels(pixels, 0, size, 0, 0, size, size)
+        val frame = newFloatBuffer(size * size * 3)
+        for (p in pixels) {
+            frame.put(((p shr 16 and 0xFF) / 255f - DKDContract.MEAN[0]) / DKDContract.STD[0])
+            frame.put(((p shr 8 and 0xFF) / 255f - DKDContract.MEAN[1]) / DKDContract.STD[1])
+            frame.put(((p and 0xFF) / 255f - DKDContract.MEAN[2]) / DKDContract.STD[2])
+        }
+        frame.rewind()
+        return frame to Box(newW.toFloat() / bitmap.width, padX.toFloat(), padY.toFloat())
+    }
+
+    // Decoding: argmax with a quarter-pixel step toward the higher neighbour.
+    private fun decode(heatmaps: FloatBuffer): Pair<List<PointF>, FloatArray> {
+        val (_, joints, h, w) = DKDContract.HEATMAP_SHAPE.toList()
+        val points = ArrayList<PointF>(joints)
+        val scores = FloatArray(joints)
+        for (j in 0 until joints) {
+            val base = j * h * w
+            var best = 0
+            for (i in 1 until h * w) if (heatmaps.get(base + i) > heatmaps.get(base + best)) best = i
+            val y = best / w
+            val x = best % w
+            fun at(yy: Int, xx: Int) = heatmaps.get(base + yy * w + xx)
+            val dx = if (x in 1 until w - 1) Math.signum(at(y, x + 1) - at(y, x - 1)) else 0f
+            val dy = if (y in 1 until h - 1) Math.signum(at(y + 1, x) - at(y - 1, x)) else 0f
+            points.add(PointF(x + 0.25f * dx, y + 0.25f * dy))
+            scores[j] = heatmaps.get(base + best)
+        }
+        return points to scores
+    }
+
+    private fun isFinite(buffer: FloatBuffer): Boolean {
+        for (i in 0 until buffer.capacity()) if (!buffer.get(i).isFinite()) return false
+        return true
+    }
+
+    private fun newFloatBuffer(count: Int): FloatBuffer =
+        ByteBuffer.allocateDirect(count * 4).order(ByteOrder.nativeOrder()).asFloatBuffer()
+}
