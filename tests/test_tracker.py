@@ -56,6 +56,21 @@ def test_reinit_policies(onnx_dir, clip):
     assert guarded(clip[0]).reason == "first"
 
 
+def test_drift_guard_defaults_to_the_converters_state_range(onnx_dir, clip):
+    tracker = PoseTracker(onnx_dir)
+    observed = tracker.manifest["state"]["norm_range"]
+    assert 0 < observed["min"] <= observed["max"]
+    assert tracker.state_norm_limit == pytest.approx(4.0 * observed["max"])
+    tracker(clip[0])
+    tracker._kernels = np.full_like(tracker._kernels, np.nan)  # a blown-up state
+    result = tracker(clip[1])
+    assert result.initialized and result.reason == "state"
+    assert np.isfinite(result.keypoints).all()
+    tracker._kernels = tracker._kernels * 1e3  # finite, but far outside the range
+    assert tracker(clip[2]).reason == "state"
+    assert tracker.stats.reasons == {"first": 1, "state": 2}
+
+
 def test_one_euro_smoothing_damps_jitter(onnx_dir, clip):
     rng = np.random.default_rng(0)
     noisy = [np.clip(clip[0].astype(int) + rng.integers(-40, 40, clip[0].shape), 0, 255)

@@ -23,6 +23,7 @@ from dkd_edge.converters.verify import (
     compare_heatmaps,
     describe_tolerance,
     reference_rollout,
+    state_norm_range,
     verification_frames,
     within_tolerance,
 )
@@ -99,6 +100,8 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
             quantization=graphs.quantization,
             checkpoint=str(checkpoint) if checkpoint else f"bundled:{config.name}",
             extra=getattr(module, "manifest_extra", lambda o: {})(options))
+        manifest["state"]["norm_range"] = state_norm_range(
+            graphs.reference, verification_frames(config, options.verify_frames))
         write_manifest(staging, manifest)
         if out.exists():
             shutil.rmtree(out)

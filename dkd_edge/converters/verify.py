@@ -60,6 +60,19 @@ def reference_rollout(reference: TrackerFns, frames: list[np.ndarray]) -> list[n
     return outputs
 
 
+@torch.no_grad()
+def state_norm_range(reference: TrackerFns, frames: list[np.ndarray]) -> dict:
+    """L2 norms of the kernel state over a reference rollout: the range the runtime's drift
+    guard compares against."""
+    norms, kernels = [], None
+    for t, frame in enumerate(frames):
+        x = torch.from_numpy(frame)
+        _, kernels = reference.init(x) if t == 0 else reference.step(x, kernels)
+        norms.append(float(torch.linalg.vector_norm(kernels.float())))
+    return {"min": min(norms), "median": float(np.median(norms)), "max": max(norms),
+            "frames": len(frames)}
+
+
 def backend_rollout(backend: Backend, frames: list[np.ndarray]) -> list[np.ndarray]:
     outputs, kernels = [], None
     for t, frame in enumerate(frames):

@@ -106,7 +106,11 @@ class KernelDistillator(nn.Module):
         keys = self.keys(torch.cat([features, heatmaps], dim=1))
         coords = self.coords.expand(batch, 3, size, size)
         keys = torch.cat([keys, coords], dim=1)
-        mass = F.relu(heatmaps)
+        if cfg.pool_threshold:  # keep the peak, drop the diffuse background
+            peak = heatmaps.reshape(batch, joints, size * size).amax(dim=2)
+            mass = F.relu(heatmaps - cfg.pool_threshold * peak.reshape(batch, joints, 1, 1))
+        else:
+            mass = F.relu(heatmaps)
         total = mass.reshape(batch, joints, size * size).sum(dim=2).reshape(batch, joints, 1, 1)
         weights = mass / (total + 1e-3)
         patches = pool_patches(keys, weights, batch, joints, channels, k, size)

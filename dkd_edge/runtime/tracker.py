@@ -8,7 +8,10 @@
 Policy (after MediaPipe): ``init`` on the first frame, ``step`` afterwards, and
 re-initialise every ``reinit_every`` frames, when mean keypoint confidence drops below
 ``min_confidence``, or when the state is non-finite or its norm leaves
-``state_norm_limit`` (the drift guard). Optional One-Euro smoothing of keypoints.
+``state_norm_limit`` (the drift guard; by default ``STATE_NORM_FACTOR`` times the largest
+state norm that the converter saw on its reference rollout, ``manifest.state.norm_range``).
+``tracker.stats.reasons`` counts re-initialisations by reason. Optional One-Euro smoothing of
+keypoints.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from dkd_edge.eval.keypoints import decode_heatmaps, heatmap_to_image
 from dkd_edge.preprocess import letterbox, normalise_nchw
 from dkd_edge.runtime.artifact import open_backend
 from dkd_edge.runtime.smoothing import OneEuroFilter
+
+STATE_NORM_FACTOR = 4.0
 
 
 @dataclass
@@ -47,7 +52,7 @@ class PoseTracker:
 
     def __init__(self, path: str | Path, backend: str | None = None, threads: int | None = 1,
                  reinit_every: int = 0, min_confidence: float = 0.0,
-                 state_norm_limit: float | None = None, smoothing: bool = False,
+                 state_norm_limit: float | str | None = "auto", smoothing: bool = False,
                  one_euro: tuple[float, float] = (1.0, 0.05), fps: float = 30.0):
         self.backend, self.manifest = open_backend(path, backend, threads)
         pre = self.manifest["preprocessing"]
@@ -56,6 +61,9 @@ class PoseTracker:
         self.stride = int(self.manifest["heatmaps"]["stride"])
         self.reinit_every = reinit_every
         self.min_confidence = min_confidence
+        if state_norm_limit == "auto":
+            observed = self.manifest.get("state", {}).get("norm_range", {}).get("max")
+            state_norm_limit = STATE_NORM_FACTOR * observed if observed else None
         self.state_norm_limit = state_norm_limit
         self.filter = OneEuroFilter(*one_euro) if smoothing else None
         self.dt = 1.0 / fps
