@@ -84,3 +84,21 @@ def test_ptq_converts_every_target_from_one_set(tmp_path, calib_file, target):
     assert manifest["quantization"] == "ptq"
     assert manifest["parity"]["keypoint_agreement"] >= 0.99
     assert (out / "manifest.json").is_file()
+
+
+def test_bench_rebuilds_the_ptq_reference_from_the_manifest(tmp_path, calib_file):
+    out = tmp_path / "onnx-int8"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["convert", "--target", "onnx", "--precision", "int8", "--calib",
+                                 str(calib_file), "--checkpoint", str(TINY), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["calibration"]["path"] == str(calib_file.resolve())
+    bench_json = tmp_path / "b.json"
+    result = runner.invoke(cli, ["bench", "--device", "cpu", "--model", str(out), "--frames", "40",
+                                 "--threads", "1", "--runs", "5", "--clips", "1",
+                                 "--out", str(tmp_path / "bench"), "--json", str(bench_json)])
+    assert result.exit_code == 0, result.output
+    row = json.loads(bench_json.read_text())["rows"][0]
+    assert row["precision"] == "int8" and 0.0 <= row["keypoint_agreement"] <= 1.0
+    assert set(row["drift"]) == {"1", "30"}

@@ -62,7 +62,8 @@ def _artifacts(options: BenchOptions) -> list[Path]:
     return folders
 
 
-def _reference(model, data, quantization: str | None, device: str) -> TrackerFns:
+def _reference(model, data, quantization: str | None, device: str,
+               manifest: dict | None = None) -> TrackerFns:
     if quantization is None:
         model = model.to(device)
 
@@ -76,7 +77,21 @@ def _reference(model, data, quantization: str | None, device: str) -> TrackerFns
 
         init, step = quantized_graphs(model.cpu(), data["qat"])
         return TrackerFns(lambda x: tuple(init(x)), lambda x, k: tuple(step(x, k)))
-    raise DkdError(f"no torch reference for {quantization} artifacts in bench yet")
+    if quantization == "ptq":
+        from dkd_edge.calibration.ptq import quantized_ptq_graphs
+        from dkd_edge.runtime.artifact import sha256
+
+        record = (manifest or {}).get("calibration") or {}
+        path = Path(record.get("path", ""))
+        if not record or not path.is_file():
+            raise DkdError(f"this int8 artifact was calibrated on {record.get('path')!r}, "
+                           "which is gone: bench needs that set to rebuild the torch PTQ "
+                           "reference (recreate it and convert again)")
+        if sha256(path) != record["sha256"]:
+            raise DkdError(f"{path} changed since the artifact was converted: convert again")
+        init, step = quantized_ptq_graphs(model.cpu(), path)
+        return TrackerFns(lambda x: tuple(init(x)), lambda x, k: tuple(step(x, k)))
+    raise DkdError(f"no torch reference for {quantization!r} artifacts")
 
 
 def run_bench(options: BenchOptions) -> dict:
@@ -99,11 +114,13 @@ def run_bench(options: BenchOptions) -> dict:
             clips = rendered_test_clips(options.penn_root, options.clips, options.clip_frames,
                                         config.input_size)
         quantization = manifest.get("quantization")
-        if quantization not in references:
-            references[quantization] = reference_rollout(
-                _reference(model, data, quantization, device if quantization is None else "cpu"),
+        key = (quantization, (manifest.get("calibration") or {}).get("sha256"))
+        if key not in references:
+            references[key] = reference_rollout(
+                _reference(model, data, quantization, device if quantization is None else "cpu",
+                           manifest),
                 frames)
-        parity = rollout_parity(references[quantization], backend_rollout(backend, frames))
+        parity = rollout_parity(references[key], backend_rollout(backend, frames))
         pck = backend_pck(backend, clips, config)
         size = sum(f["bytes"] for f in manifest["files"]) / 1e6
         for threads in options.threads:

@@ -30,6 +30,17 @@ from dkd_edge.converters.verify import (
 from dkd_edge.errors import DkdError
 
 
+def calibration_record(calib: Path) -> dict:
+    """Where a PTQ artifact's calibration set is, so that bench can rebuild its reference."""
+    from dkd_edge.calibration import load_calibration_set
+    from dkd_edge.runtime.artifact import sha256
+
+    meta = load_calibration_set(calib).meta
+    return {"path": str(Path(calib).resolve()), "sha256": sha256(Path(calib)),
+            "clips": meta["clips"], "frames": meta["frames"], "split": meta["split"],
+            "state": meta["state"]}
+
+
 def load_for_conversion(checkpoint, imgsz: int | None):
     """The model (bundled default unless ``checkpoint``), rebuilt at ``imgsz`` if given."""
     from dkd_edge.model.dkd import DKD
@@ -100,6 +111,8 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
             quantization=graphs.quantization,
             checkpoint=str(checkpoint) if checkpoint else f"bundled:{config.name}",
             extra=getattr(module, "manifest_extra", lambda o: {})(options))
+        if graphs.quantization == "ptq":
+            manifest["calibration"] = calibration_record(options.calib)
         manifest["state"]["norm_range"] = state_norm_range(
             graphs.reference, verification_frames(config, options.verify_frames))
         write_manifest(staging, manifest)
