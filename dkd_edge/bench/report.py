@@ -17,8 +17,8 @@ def markdown(result: dict) -> str:
              f"{result['frames']} frames rollout; machine: {result['machine']}", "",
              "| Format | Precision | Backend | Threads | Size (MB) | PCK@0.2 "
              "| Step ms (median) | Step ms (p90) | FPS | Init ms | max abs dh | kp agreement "
-             "| drift (1/30/300/1000) |",
-             "|---" * 13 + "|"]
+             "| drift (1/30/300/1000) | convert gate |",
+             "|---" * 14 + "|"]
     for row in result["rows"]:
         drift = "/".join(f"{v:.3f}" for v in row["drift"].values())
         pck = "-" if row["pck"] is None else f"{row['pck']:.1f}"
@@ -26,11 +26,17 @@ def markdown(result: dict) -> str:
             f"| {row['target']} | {row['precision']} | {row['backend']} | {row['threads']} | "
             f"{row['size_mb']:.2f} | {pck} | {row['step_ms_median']:.2f} | "
             f"{row['step_ms_p90']:.2f} | {row['fps']:.0f} | {row['init_ms']:.1f} | "
-            f"{row['max_abs_heatmap']:.2g} | {row['keypoint_agreement']:.4f} | {drift} |")
+            f"{row['max_abs_heatmap']:.2g} | {row['keypoint_agreement']:.4f} | {drift} | "
+            f"{_gate(row)} |")
     for row in result["compare"]:
         lines.append(f"| {Path(row['path']).name} (context) | | litert | {row['threads']} | | | "
-                     f"{row['ms_median']:.2f} | | {1000 / row['ms_median']:.0f} | | | | |")
+                     f"{row['ms_median']:.2f} | | {1000 / row['ms_median']:.0f} | | | | | |")
     return "\n".join(lines) + "\n"
+
+
+def _gate(row: dict) -> str:
+    gate = row.get("gate", "passed")
+    return "passed" if gate == "passed" else "refused"
 
 
 def plot(result: dict, path: Path) -> None:

@@ -45,21 +45,44 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def _artifacts(options: BenchOptions) -> list[Path]:
+def _artifacts(options: BenchOptions) -> list[tuple[Path, str | None]]:
+    """Artifact folders to measure, each with the convert-time gate's refusal (or None).
+
+    An artifact that the gate refuses is still converted (``--no-verify``) and measured, so
+    that bench reports how far off it is; its row carries ``gate`` with the refusal.
+    """
     if options.model_dir is not None:
-        return [Path(options.model_dir)]
+        return [(Path(options.model_dir), None)]
     from dkd_edge.converters import ConvertOptions, convert
+    from dkd_edge.converters.cache import checkpoint_tag
+    from dkd_edge.converters.verify import ParityError
 
     folders = []
-    tag = Path(options.checkpoint).stem if options.checkpoint else "bundled-dkd-small"
+    tag = checkpoint_tag(options.checkpoint)
     for target in options.targets:
         for precision in options.precisions:
             folder = options.workdir / "artifacts" / f"{tag}-{target}-{precision}"
+            refused = folder.with_name(folder.name + ".gate-refused")
             if not (folder / "manifest.json").is_file():
-                convert(target, folder, ConvertOptions(precision=precision),
-                        checkpoint=options.checkpoint, force=True, progress=options.progress)
-            folders.append(folder)
+                try:
+                    convert(target, folder, ConvertOptions(precision=precision),
+                            checkpoint=options.checkpoint, force=True,
+                            progress=options.progress)
+                    refused.unlink(missing_ok=True)
+                except ParityError as exc:
+                    convert(target, folder, ConvertOptions(precision=precision, verify=False),
+                            checkpoint=options.checkpoint, force=True,
+                            progress=options.progress)
+                    refused.write_text(str(exc))
+            folders.append((folder, refused.read_text() if refused.is_file() else None))
     return folders
+
+
+def _int8_reference(model, init, step, manifest: dict | None) -> TrackerFns:
+    """The torch int8 graphs; an artifact whose init stayed float gets the float init."""
+    int8_graphs = (manifest or {}).get("int8_graphs", ["init", "step"])
+    init_fn = (lambda x: tuple(init(x))) if "init" in int8_graphs else (lambda x: model.init(x))
+    return TrackerFns(init_fn, lambda x, k: tuple(step(x, k)))
 
 
 def _reference(model, data, quantization: str | None, device: str,
@@ -76,7 +99,7 @@ def _reference(model, data, quantization: str | None, device: str,
         from dkd_edge.quant.qat import quantized_graphs
 
         init, step = quantized_graphs(model.cpu(), data["qat"])
-        return TrackerFns(lambda x: tuple(init(x)), lambda x, k: tuple(step(x, k)))
+        return _int8_reference(model, init, step, manifest)
     if quantization == "ptq":
         from dkd_edge.calibration.ptq import quantized_ptq_graphs
         from dkd_edge.runtime.artifact import sha256
@@ -90,7 +113,7 @@ def _reference(model, data, quantization: str | None, device: str,
         if sha256(path) != record["sha256"]:
             raise DkdError(f"{path} changed since the artifact was converted: convert again")
         init, step = quantized_ptq_graphs(model.cpu(), path)
-        return TrackerFns(lambda x: tuple(init(x)), lambda x, k: tuple(step(x, k)))
+        return _int8_reference(model, init, step, manifest)
     raise DkdError(f"no torch reference for {quantization!r} artifacts")
 
 
@@ -104,7 +127,8 @@ def run_bench(options: BenchOptions) -> dict:
     rows, references = [], {}
     model = config = data = None
     clips = None
-    for folder in tqdm(folders, desc="bench", unit="artifact", disable=not options.progress):
+    for folder, refusal in tqdm(folders, desc="bench", unit="artifact",
+                                disable=not options.progress):
         backend, manifest = open_backend(folder, threads=options.threads[0])
         checkpoint = manifest["source"]["checkpoint"]
         if model is None:
@@ -129,7 +153,8 @@ def run_bench(options: BenchOptions) -> dict:
             timing = time_backend(backend, frames[:32], runs=options.runs)
             rows.append({"target": manifest["target"], "precision": manifest["precision"],
                          "backend": backend.name, "threads": threads, "size_mb": size,
-                         **timing, **parity, "pck": pck, "path": str(folder)})
+                         **timing, **parity, "pck": pck, "path": str(folder),
+                         "gate": refusal or "passed"})
     compare = [{"path": str(path), "threads": t, "ms_median": time_external_tflite(path, t)}
                for path in options.compare for t in options.threads]
     return {

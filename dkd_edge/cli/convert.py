@@ -55,10 +55,12 @@ def print_table(rows: list[tuple[dict, str]]) -> None:
 @click.option("--via-python", type=click.Path(), default=None,
               help="Python of the separate onnx-tf / onnx2tf environment "
                    "(or DKD_VIA_PYTHON).")
+@click.option("--full-integer", is_flag=True,
+              help="TFLite int8: quantize the init graph too (default: init stays float).")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest(s) as JSON.")
 def convert(targets, precision, checkpoint, imgsz, out, opset, calib, verify, minimum_ios,
-            coreml_state, via, via_python, force, as_json) -> None:
+            coreml_state, via, via_python, full_integer, force, as_json) -> None:
     """Convert a DKD model to mobile artifacts with the kernel state as explicit I/O."""
     from dkd_edge.converters import ConvertOptions
     from dkd_edge.converters import convert as run
@@ -74,7 +76,7 @@ def convert(targets, precision, checkpoint, imgsz, out, opset, calib, verify, mi
     options = ConvertOptions(
         precision=precision, calib=Path(calib) if calib else None, verify=verify, opset=opset,
         via=via, via_python=via_python or os.environ.get("DKD_VIA_PYTHON"),
-        minimum_ios=minimum_ios, coreml_state=coreml_state)
+        minimum_ios=minimum_ios, coreml_state=coreml_state, full_integer=full_integer)
     rows = []
     for spec in specs:
         if out is None:

@@ -19,17 +19,21 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
-def cached_artifact(target: str = "onnx", precision: str = "fp32",
-                    checkpoint: str | Path | None = None, progress: bool = True) -> Path:
-    """An artifact folder for ``checkpoint`` (default: the bundled model), converted (and
-    verified) on first use, then reused while the checkpoint's bytes are unchanged."""
+def checkpoint_tag(checkpoint: str | Path | None = None) -> str:
+    """``<stem>-<sha256[:12]>`` of a checkpoint (default: the bundled model): a cache key that
+    changes when the weights do."""
     from dkd_edge.model.config import DEFAULT_CONFIG
     from dkd_edge.model.loading import bundled_checkpoint
 
     source = Path(checkpoint) if checkpoint else bundled_checkpoint(DEFAULT_CONFIG)
-    name = f"{source.stem}-{_digest(source)}-{target}-{precision}" if source.is_file() \
-        else f"{source.stem}-{target}-{precision}"
-    folder = cache_root() / name
+    return f"{source.stem}-{_digest(source)}" if source.is_file() else source.stem
+
+
+def cached_artifact(target: str = "onnx", precision: str = "fp32",
+                    checkpoint: str | Path | None = None, progress: bool = True) -> Path:
+    """An artifact folder for ``checkpoint`` (default: the bundled model), converted (and
+    verified) on first use, then reused while the checkpoint's bytes are unchanged."""
+    folder = cache_root() / f"{checkpoint_tag(checkpoint)}-{target}-{precision}"
     if not (folder / "manifest.json").is_file():
         convert(target, folder, ConvertOptions(precision=precision), checkpoint=checkpoint,
                 force=True, progress=progress)

@@ -38,6 +38,19 @@ class ExportGraphs:
     frame: torch.Tensor
     kernels: torch.Tensor
     folded: Callable[[], tuple[nn.Module, nn.Module]] | None = None  # int8 constants form
+    int8_graphs: tuple[str, ...] = ()  # which of init/step are quantized
+    float_init: nn.Module | None = None  # int8 only: the float init graph ...
+    float_reference_init: Callable | None = None  # ... and its torch reference
+
+
+def with_float_init(graphs: ExportGraphs) -> ExportGraphs:
+    """int8 graphs whose ``init`` stays float (a target whose integer kernels disagree with
+    the reference in the initializer); the reference follows."""
+    import dataclasses
+
+    reference = TrackerFns(graphs.float_reference_init, graphs.reference.step)
+    return dataclasses.replace(graphs, init=graphs.float_init, reference=reference,
+                               int8_graphs=("step",))
 
 
 def _examples(config: DKDConfig) -> tuple[torch.Tensor, torch.Tensor]:
@@ -82,7 +95,8 @@ def build_export_graphs(model: DKD, checkpoint: dict, precision: str,
                        "calibration data (--calib FILE.npz from `dkd-edge calibrate`)")
     reference = TrackerFns(lambda x: tuple(init_q(x)), lambda x, k: tuple(step_q(x, k)))
     return ExportGraphs(init_q, step_q, reference, config, precision, source, frame, kernels,
-                        folded)
+                        folded, ("init", "step"), InitGraph(fold_batchnorm(model)).eval(),
+                        lambda x: model.init(x))
 
 
 @torch.no_grad()

@@ -24,5 +24,6 @@ class ConvertOptions:
     opset: int = 18
     via: str = "litert-torch"
     via_python: str | None = None
+    full_integer: bool = False
     minimum_ios: int | None = None  # None: iOS 16, or iOS 17 for int8 (quantize op)
     coreml_state: bool = False

@@ -76,6 +76,9 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
     bar.set_postfix_str("load")
     model, config, data = load_for_conversion(checkpoint, imgsz)
     graphs = build_export_graphs(model, data, precision, options.calib)
+    adjust = getattr(module, "adjust_graphs", None)
+    if adjust is not None:
+        graphs = adjust(graphs, options)
     bar.update(1)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
@@ -111,6 +114,8 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
             quantization=graphs.quantization,
             checkpoint=str(checkpoint) if checkpoint else f"bundled:{config.name}",
             extra=getattr(module, "manifest_extra", lambda o: {})(options))
+        if graphs.quantization:
+            manifest["int8_graphs"] = list(graphs.int8_graphs)
         if graphs.quantization == "ptq":
             manifest["calibration"] = calibration_record(options.calib)
         manifest["state"]["norm_range"] = state_norm_range(

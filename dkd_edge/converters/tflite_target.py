@@ -6,12 +6,16 @@ Route (default): litert-torch, same torch, no TensorFlow. The frame input is NHW
 
 - fp32: the float graphs.
 - fp16: float16 weights (ai-edge-quantizer float casting; compute stays float32).
-- int8: the QAT / PTQ pt2e graphs lowered in litert-torch's STATIC mode: int8 convolutions,
-  fully-connected layers and adds, an int8 frame input (quantize with the signature's scale
-  and zero point). What stays float, and why: the kernel matching and patch pooling
-  (activation x activation matmuls), the heatmap normalisation (sum / divide), and the
-  float outputs ``heatmaps`` and ``kernels_out`` (a recurrent state must not compound 8-bit
-  rounding).
+- int8: the QAT / PTQ pt2e step graph lowered in litert-torch's STATIC mode: int8
+  convolutions, fully-connected layers and adds, an int8 frame input (quantize with the
+  signature's scale and zero point). What stays float, and why: the kernel matching and patch
+  pooling (activation x activation matmuls), the heatmap normalisation (sum / divide), and
+  the float outputs ``heatmaps`` and ``kernels_out`` (a recurrent state must not compound
+  8-bit rounding). The ``init`` signature stays float by default: LiteRT's integer kernels in
+  the 1.5 GFLOP initializer (a U-Net decoder of upsample + add chains) round differently from
+  the reference, and measured keypoint agreement on the init frame fell to 0.77-0.86; init
+  runs once per track, so float costs little. ``ConvertOptions(full_integer=True)``
+  quantizes it too, and the convert-time gate decides.
 
 Alternative routes (``--via onnx-tf`` / ``--via onnx2tf``): see ``tflite_via.py``.
 """
@@ -83,6 +87,15 @@ def _quant_config(graphs):
         get_symmetric_quantization_config(is_per_channel=True, is_qat=True)))
 
 
+def adjust_graphs(graphs, options):
+    """int8: keep ``init`` float unless ``full_integer`` (see the module docstring)."""
+    if graphs.precision == "int8" and not options.full_integer and graphs.float_init is not None:
+        from dkd_edge.converters.graphs import with_float_init
+
+        return with_float_init(graphs)
+    return graphs
+
+
 def export(graphs, folder: Path, options, metadata: dict) -> list[str]:
     if options.via != "litert-torch":
         from dkd_edge.converters.tflite_via import export_via
@@ -138,7 +151,10 @@ def describe_io(graphs, options) -> dict:
     size = graphs.config.input_size
     frame_dtype = "int8" if graphs.precision == "int8" else "float32"
     shape = (1, 3, size, size) if layout(options) == "NCHW" else (1, size, size, 3)
-    return io_tables(graphs, shape, frame_dtype, "float32", "float32")
+    tables = io_tables(graphs, shape, frame_dtype, "float32", "float32")
+    if graphs.precision == "int8" and "init" not in graphs.int8_graphs:
+        tables["init"]["inputs"][0]["dtype"] = "float32"
+    return tables
 
 
 def open_backend(folder: Path, options):

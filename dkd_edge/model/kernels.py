@@ -22,15 +22,24 @@ def coordinate_channels(size: int) -> torch.Tensor:
     return torch.stack([x, y, x * x + y * y])[None]
 
 
-def position_channels(size: int, frequencies: tuple[int, ...]) -> torch.Tensor:
-    """[1, 4F, size, size]: cos and sin of f*pi*x and f*pi*y for each frequency f."""
+def position_table(size: int, frequencies: tuple[int, ...]) -> torch.Tensor:
+    """[size, 2F]: cos and sin of f*pi*a for each frequency f, a in [-1, 1] along one axis."""
     axis = torch.linspace(-1.0, 1.0, size)
-    y, x = torch.meshgrid(axis, axis, indexing="ij")
-    planes = []
+    columns = []
     for f in frequencies:
-        planes += [torch.cos(f * torch.pi * x), torch.sin(f * torch.pi * x),
-                   torch.cos(f * torch.pi * y), torch.sin(f * torch.pi * y)]
-    return torch.stack(planes)[None]
+        columns += [torch.cos(f * torch.pi * axis), torch.sin(f * torch.pi * axis)]
+    return torch.stack(columns, dim=1)
+
+
+def position_planes(size: int, frequencies: tuple[int, ...]) -> torch.Tensor:
+    """[4F, size*size]: per frequency f, cos(f pi x), sin(f pi x), cos(f pi y), sin(f pi y)."""
+    table = position_table(size, frequencies)  # [S, 2F]
+    planes = []
+    for i in range(len(frequencies)):
+        along_x = table[:, 2 * i:2 * i + 2].t()[:, None, :].expand(2, size, size)
+        along_y = table[:, 2 * i:2 * i + 2].t()[:, :, None].expand(2, size, size)
+        planes += [along_x, along_y]
+    return torch.cat(planes).reshape(4 * len(frequencies), size * size).contiguous()
 
 
 def match_kernels(features: torch.Tensor, kernels: torch.Tensor, batch: int, joints: int,
@@ -92,10 +101,8 @@ class KernelDistillator(nn.Module):
             self.mix.bias.zero_()
         self.register_buffer("coords", coordinate_channels(config.heatmap_size), persistent=False)
         if config.position_channels:
-            size = config.heatmap_size
-            table = position_channels(size, config.position_frequencies)
-            self.register_buffer("positions", table.reshape(-1, size * size).t().contiguous(),
-                                 persistent=False)  # [S*S, P]
+            self.register_buffer("positions", position_table(
+                config.heatmap_size, config.position_frequencies), persistent=False)  # [S, 2F]
             self.position_gain = nn.Parameter(
                 torch.full((config.position_channels,), 0.5 / len(config.position_frequencies)))
 
@@ -118,7 +125,15 @@ class KernelDistillator(nn.Module):
         kernels = self.mix(taps).reshape(batch, joints, k, k, channels).permute(0, 1, 4, 2, 3)
         if not cfg.position_channels:
             return kernels
-        where = torch.matmul(weights.reshape(batch, joints, size * size), self.positions)
+        # Position channels per frequency f: cos/sin(f pi x), cos/sin(f pi y), pooled with the
+        # same weights. They are separable, so pool the x and y marginals of the weights.
+        freqs = len(cfg.position_frequencies)
+        # 2-D matmuls: litert-torch rejects the batched form here (rank-4 BATCH_MATMUL).
+        marginal_x = weights.sum(dim=2).reshape(batch * joints, size)
+        marginal_y = weights.sum(dim=3).reshape(batch * joints, size)
+        along_x = torch.mm(marginal_x, self.positions).reshape(batch, joints, freqs, 2)
+        along_y = torch.mm(marginal_y, self.positions).reshape(batch, joints, freqs, 2)
+        where = torch.cat([along_x, along_y], dim=3).reshape(batch, joints, 4 * freqs)
         where = (where * self.position_gain).reshape(batch, joints, cfg.position_channels, 1, 1)
         pad = k // 2
         return torch.cat([kernels, F.pad(where, (pad, pad, pad, pad))], dim=2)
@@ -139,9 +154,8 @@ class KernelMatcher(nn.Module):
         self.bias = nn.Parameter(torch.zeros(1, config.num_joints, 1, 1))
         self.register_buffer("coords", coordinate_channels(config.heatmap_size), persistent=False)
         if config.position_channels:
-            size = config.heatmap_size
-            table = position_channels(size, config.position_frequencies)
-            self.register_buffer("positions", table.reshape(-1, size * size), persistent=False)
+            self.register_buffer("positions", position_planes(
+                config.heatmap_size, config.position_frequencies), persistent=False)  # [4F, S*S]
         if config.static_head:
             self.static = nn.Conv2d(config.encoder_features, config.num_joints, 1, bias=False)
             nn.init.zeros_(self.static.weight)
@@ -154,10 +168,14 @@ class KernelMatcher(nn.Module):
         appearance, k = cfg.appearance_channels, cfg.kernel_size
         matched = kernels[:, :, :appearance] if cfg.position_channels else kernels
         heatmaps = match_kernels(query, matched, batch, cfg.num_joints, appearance, k, size)
-        if cfg.position_channels:  # centre taps only: a location prior
-            where = kernels[:, :, appearance:, k // 2, k // 2]
-            prior = torch.matmul(where, self.positions)
-            heatmaps = heatmaps + prior.reshape(batch, cfg.num_joints, size, size)
+        if cfg.position_channels:  # centre taps only: a location prior, separable in x, y
+            # One 2-D matmul with the full [4F, S*S] table: litert-torch turns the separable
+            # form (two small matmuls + a broadcast add) into an invalid rank-4 BATCH_MATMUL.
+            joints = cfg.num_joints
+            where = kernels[:, :, appearance:, k // 2, k // 2].reshape(
+                batch * joints, cfg.position_channels)
+            prior = torch.mm(where, self.positions).reshape(batch, joints, size, size)
+            heatmaps = heatmaps + prior
         if cfg.static_head:
             heatmaps = heatmaps + self.static(features)
         return heatmaps + self.bias

@@ -56,15 +56,21 @@ def load_model_state(model: torch.nn.Module, state: dict, source: str,
                      allow_missing: bool = False) -> list[str]:
     """Load weights, turning a shape mismatch (another config) into a clear error.
 
-    ``allow_missing`` accepts a checkpoint without some of the model's parameters (a stage
-    that adds modules starts from the previous one); the missing names are returned.
+    ``allow_missing`` accepts a checkpoint without some of the model's parameters, or with
+    some in another shape (a stage that adds or widens modules starts from the previous
+    one); those parameters keep their fresh initialisation and their names are returned.
     """
+    state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+    reshaped = []
+    if allow_missing:  # a parameter whose shape changed between stages starts fresh too
+        own = model.state_dict()
+        reshaped = [k for k, v in state.items() if k in own and own[k].shape != v.shape]
+        state = {k: v for k, v in state.items() if k not in reshaped}
     try:
-        result = model.load_state_dict({k: v.float() if v.is_floating_point() else v
-                                        for k, v in state.items()}, strict=not allow_missing)
+        result = model.load_state_dict(state, strict=not allow_missing)
         if result.unexpected_keys:
             raise RuntimeError(f"unexpected keys {result.unexpected_keys[:3]}")
-        return list(result.missing_keys)
+        return list(result.missing_keys)  # includes the reshaped ones
     except RuntimeError as exc:
         first = str(exc).splitlines()[0][:200]
         raise DkdError(f"{source}: weights do not fit this model config ({first}); "

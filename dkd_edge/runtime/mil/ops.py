@@ -230,6 +230,12 @@ def reduce_mean(x, axes=None, keep_dims=False):
     return np.mean(_f(x), axis=axes, keepdims=bool(keep_dims))
 
 
+@op("reduce_max")
+def reduce_max(x, axes=None, keep_dims=False):
+    axes = None if axes is None else tuple(int(a) for a in np.asarray(axes).ravel())
+    return np.max(np.asarray(x), axis=axes, keepdims=bool(keep_dims))
+
+
 CAST_DTYPES = {"fp16": np.float16, "fp32": np.float32, "int32": np.int32, "bool": np.bool_,
                "int8": np.int8, "uint8": np.uint8}
 
