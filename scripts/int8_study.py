@@ -89,7 +89,7 @@ def main() -> None:
     parser.add_argument("--out", default="docs/int8_study")
     args = parser.parse_args()
     started = time.time()
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
 
     model, config, data = load_model(args.checkpoint)
     checkpoint = args.checkpoint or str(bundled_checkpoint(config.name))

@@ -133,6 +133,10 @@ def test_bad_inputs(tmp_path):
     assert result.exit_code == 2 and "int8 needs a QAT checkpoint" in result.output
     result = runner.invoke(cli, ["convert", "--target", "coremll", "--out", str(tmp_path / "c")])
     assert result.exit_code == 2 and "did you mean 'coreml'" in result.output
+    result = runner.invoke(cli, ["convert", "--target", "coreml", "--coreml-state",
+                                 "--checkpoint", str(TINY), "--out", str(tmp_path / "s")])
+    assert result.exit_code == 2 and "--coreml-state" in result.output
+    assert not (tmp_path / "s").exists() and not list(tmp_path.glob(".s.partial*"))
 
 
 def test_missing_optional_dependency_names_the_extra(tmp_path, monkeypatch):

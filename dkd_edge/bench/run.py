@@ -117,10 +117,18 @@ def _reference(model, data, quantization: str | None, device: str,
     raise DkdError(f"no torch reference for {quantization!r} artifacts")
 
 
+def _backends(manifest: dict) -> list[str | None]:
+    """The artifact's default backend; int8 ONNX also as written (exact QDQ), which is what
+    convert verifies, beside ONNX Runtime's fused integer kernels (the fast default)."""
+    if manifest["target"] == "onnx" and manifest.get("quantization"):
+        return [None, "onnxruntime-exact-qdq"]
+    return [None]
+
+
 def run_bench(options: BenchOptions) -> dict:
     from dkd_edge.eval.evaluate import rendered_test_clips
     from dkd_edge.model.loading import load_model
-    from dkd_edge.runtime.artifact import open_backend
+    from dkd_edge.runtime.artifact import open_backend, read_manifest
 
     device = resolve_device(options.device)
     folders = _artifacts(options)
@@ -129,7 +137,7 @@ def run_bench(options: BenchOptions) -> dict:
     clips = None
     for folder, refusal in tqdm(folders, desc="bench", unit="artifact",
                                 disable=not options.progress):
-        backend, manifest = open_backend(folder, threads=options.threads[0])
+        manifest = read_manifest(folder)
         checkpoint = manifest["source"]["checkpoint"]
         if model is None:
             ckpt = None if checkpoint.startswith("bundled:") else checkpoint
@@ -138,23 +146,27 @@ def run_bench(options: BenchOptions) -> dict:
             clips = rendered_test_clips(options.penn_root, options.clips, options.clip_frames,
                                         config.input_size)
         quantization = manifest.get("quantization")
-        key = (quantization, (manifest.get("calibration") or {}).get("sha256"))
+        key = (quantization, (manifest.get("calibration") or {}).get("sha256"),
+               tuple(manifest.get("int8_graphs", ())))
         if key not in references:
             references[key] = reference_rollout(
                 _reference(model, data, quantization, device if quantization is None else "cpu",
                            manifest),
                 frames)
-        parity = rollout_parity(references[key], backend_rollout(backend, frames))
-        pck = backend_pck(backend, clips, config)
         size = sum(f["bytes"] for f in manifest["files"]) / 1e6
-        for threads in options.threads:
-            if threads != options.threads[0]:
-                backend, _ = open_backend(folder, threads=threads, verify_files=False)
-            timing = time_backend(backend, frames[:32], runs=options.runs)
-            rows.append({"target": manifest["target"], "precision": manifest["precision"],
-                         "backend": backend.name, "threads": threads, "size_mb": size,
-                         **timing, **parity, "pck": pck, "path": str(folder),
-                         "gate": refusal or "passed"})
+        for backend_name in _backends(manifest):
+            backend, _ = open_backend(folder, backend_name, threads=options.threads[0])
+            parity = rollout_parity(references[key], backend_rollout(backend, frames))
+            pck = backend_pck(backend, clips, config)
+            for threads in options.threads:
+                if threads != options.threads[0]:
+                    backend, _ = open_backend(folder, backend_name, threads=threads,
+                                              verify_files=False)
+                timing = time_backend(backend, frames[:32], runs=options.runs)
+                rows.append({"target": manifest["target"], "precision": manifest["precision"],
+                             "backend": backend.name, "threads": threads, "size_mb": size,
+                             **timing, **parity, "pck": pck, "path": str(folder),
+                             "gate": refusal or "passed"})
     compare = [{"path": str(path), "threads": t, "ms_median": time_external_tflite(path, t)}
                for path in options.compare for t in options.threads]
     return {

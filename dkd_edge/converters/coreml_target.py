@@ -2,8 +2,8 @@
 
 Two packages, not one multifunction package: coremltools' multifunction packages need
 iOS 18, and the default minimum deployment target here is iOS 16. The state is explicit
-I/O (``kernels`` in, ``kernels_out`` out); ``--coreml-state`` adds the iOS 18
-``ct.StateType`` variant (fp16 state, which Core ML requires for states).
+I/O (``kernels`` in, ``kernels_out`` out). The iOS 18 ``ct.StateType`` variant
+(``--coreml-state``) is not built yet and is refused with a one-line error.
 
 - fp32: FLOAT32 compute precision.
 - fp16: FLOAT16 compute precision; on iOS 16+ the inputs and outputs become float16 too,
@@ -127,8 +127,12 @@ def export(graphs, folder: Path, options, metadata: dict) -> list[str]:
     import coremltools as ct
 
     ios = minimum_ios(options, graphs.precision)
-    if options.coreml_state and ios < 18:
-        raise DkdError("--coreml-state needs --minimum-ios 18 (ct.StateType is iOS 18+)")
+    if options.coreml_state:
+        # Not built yet: the iOS 18 variant needs a step graph that updates a registered
+        # buffer in place, and the MIL interpreter's read_state / coreml_update_state ops to
+        # verify it off macOS. Refuse rather than write the explicit-I/O package under its name.
+        raise DkdError("--coreml-state (iOS 18 ct.StateType) is not available yet: convert "
+                       "without it; the state is explicit I/O (kernels -> kernels_out)")
     names = []
     examples = {"init": (graphs.frame,), "step": (graphs.frame, graphs.kernels)}
     modules = {"init": graphs.init, "step": graphs.step}

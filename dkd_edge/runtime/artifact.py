@@ -57,8 +57,10 @@ def open_backend(folder: str | Path, backend: str | None = None, threads: int | 
                  verify_files: bool = True) -> tuple[Backend, dict]:
     """The backend for an artifact folder, chosen from its manifest (or by name).
 
-    Names: ``onnxruntime``, ``litert``, ``coreml`` (Core ML predict, macOS only) and
-    ``mil`` (the numpy MIL interpreter; the default for Core ML artifacts off macOS).
+    Names: ``onnxruntime``, ``onnxruntime-exact-qdq`` (an int8 ONNX model run as written,
+    dequantize -> float op -> quantize, the semantics convert verifies), ``litert``,
+    ``coreml`` (Core ML predict, macOS only) and ``mil`` (the numpy MIL interpreter; the
+    default for Core ML artifacts off macOS).
     """
     folder = Path(folder)
     manifest = read_manifest(folder)
@@ -72,6 +74,10 @@ def open_backend(folder: str | Path, backend: str | None = None, threads: int | 
         from dkd_edge.runtime.onnx_backend import OnnxBackend
 
         return OnnxBackend(folder, threads=threads), manifest
+    if target == "onnx" and backend == "onnxruntime-exact-qdq":
+        from dkd_edge.runtime.onnx_backend import OnnxBackend
+
+        return OnnxBackend(folder, threads=threads, exact_qdq=True), manifest
     if target == "tflite" and backend == "litert":
         from dkd_edge.runtime.litert_backend import LiteRTBackend
 
