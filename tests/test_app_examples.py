@@ -26,33 +26,47 @@ def _floats(text: str) -> list[float]:
     return [float(v) for v in re.findall(r"-?\d+\.\d+", text)]
 
 
+# contract key -> (how to read it, Swift name, Kotlin name)
+FIELDS = {
+    "frame": (str, "frameInput", "FRAME_INPUT"),
+    "state_in": (str, "stateInput", "STATE_INPUT"),
+    "heatmaps": (str, "heatmapsOutput", "HEATMAPS_OUTPUT"),
+    "init_state_out": (str, "initStateOutput", "INIT_STATE_OUTPUT"),
+    "step_state_out": (str, "stepStateOutput", "STEP_STATE_OUTPUT"),
+    "size": (int, "inputSize", "INPUT_SIZE"),
+    "stride": (int, "heatmapStride", "HEATMAP_STRIDE"),
+    "frame_shape": (_ints, "frameShape", "FRAME_SHAPE"),
+    "heatmap_shape": (_ints, "heatmapShape", "HEATMAP_SHAPE"),
+    "state_shape": (_ints, "stateShape", "STATE_SHAPE"),
+    "mean": (_floats, "mean", "MEAN"),
+    "std": (_floats, "std", "STD"),
+}
+
+
+def _contract(values: dict, language: int) -> dict:
+    """The contract constants of one example (language 1: Swift, 2: Kotlin)."""
+    contract = {}
+    for key, spec in FIELDS.items():
+        read, raw = spec[0], values[spec[language]]
+        text = raw.split("//")[0].strip().strip('"')
+        contract[key] = read(raw) if read in (_ints, _floats) else read(text)
+    return contract
+
+
 def swift_contract() -> dict:
     source = (EXAMPLES / "ios" / "DKDPoseTracker.swift").read_text()
     body = re.search(r"enum DKDContract \{(.*?)\n\}", source, re.S).group(1)
-    values = dict(re.findall(r"static let (\w+)(?:: [^=]+)? = (.+)", body))
-    strings = {k: v.split("//")[0].strip().strip('"') for k, v in values.items()}
-    return {"frame": strings["frameInput"], "state_in": strings["stateInput"],
-            "heatmaps": strings["heatmapsOutput"], "init_state_out": strings["initStateOutput"],
-            "step_state_out": strings["stepStateOutput"], "size": int(strings["inputSize"]),
-            "stride": int(strings["heatmapStride"]), "frame_shape": _ints(values["frameShape"]),
-            "heatmap_shape": _ints(values["heatmapShape"]),
-            "state_shape": _ints(values["stateShape"]), "mean": _floats(values["mean"]),
-            "std": _floats(values["std"])}
+    return _contract(dict(re.findall(r"static let (\w+)(?:: [^=]+)? = (.+)", body)), 1)
 
 
 def kotlin_contract() -> dict:
     source = (EXAMPLES / "android" / "DKDPoseTracker.kt").read_text()
     body = re.search(r"object DKDContract \{(.*?)\n\}", source, re.S).group(1)
     values = dict(re.findall(r"(?:const )?val (\w+) = (.+)", body))
-    strings = {k: v.split("//")[0].strip().strip('"') for k, v in values.items()}
-    return {"frame": strings["FRAME_INPUT"], "state_in": strings["STATE_INPUT"],
-            "heatmaps": strings["HEATMAPS_OUTPUT"], "init_state_out": strings["INIT_STATE_OUTPUT"],
-            "step_state_out": strings["STEP_STATE_OUTPUT"], "size": int(strings["INPUT_SIZE"]),
-            "stride": int(strings["HEATMAP_STRIDE"]), "frame_shape": _ints(values["FRAME_SHAPE"]),
-            "heatmap_shape": _ints(values["HEATMAP_SHAPE"]),
-            "state_shape": _ints(values["STATE_SHAPE"]), "mean": _floats(values["MEAN"]),
-            "std": _floats(values["STD"]),
-            "signatures": (strings["INIT_SIGNATURE"], strings["STEP_SIGNATURE"])}
+    contract = _contract(values, 2)
+    contract["signatures"] = tuple(values[name].split("//")[0].strip().strip('"')
+                                   for name in ("INIT_SIGNATURE", "STEP_SIGNATURE"))
+    return contract
 
 
 def check(contract: dict, manifest: dict) -> None:

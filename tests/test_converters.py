@@ -176,3 +176,34 @@ def test_mil_interpreter_matches_torch_fp32(artifacts):
         ref_h, ref_k = model.init(torch.from_numpy(frame))
     assert np.abs(heatmaps - ref_h.numpy()).max() <= 1e-4
     assert np.abs(kernels - ref_k.numpy()).max() <= 1e-4
+
+
+@pytest.mark.parametrize("target,precision", [(t, p) for t in ("onnx", "tflite", "coreml")
+                                              for p in ("fp32", "fp16")])
+def test_300_frame_rollout_stays_within_tolerance(artifacts, target, precision):
+    """Closed loop over 300 frames (each backend feeds its own kernels_out back): the state
+    must not drift away from torch's."""
+    import torch
+
+    from dkd_edge.converters.verify import (
+        backend_rollout,
+        compare_heatmaps,
+        reference_rollout,
+        verification_frames,
+    )
+    from dkd_edge.eval.evaluate import TrackerFns
+    from dkd_edge.model.loading import load_model
+    from dkd_edge.runtime.artifact import open_backend
+
+    model, cfg, _ = load_model(TINY)
+    frames = verification_frames(cfg, 300)
+    with torch.no_grad():
+        reference = reference_rollout(
+            TrackerFns(lambda x: model.init(x), lambda x, k: model.step(x, k)), frames)
+    backend, _ = open_backend(artifacts[(target, precision)][0])
+    parity = compare_heatmaps(reference, backend_rollout(backend, frames))
+    assert parity["frames"] == 300
+    if precision == "fp32":
+        assert parity["max_abs_heatmap"] <= 1e-4 and parity["keypoint_agreement"] == 1.0
+    else:
+        assert parity["max_abs_heatmap"] <= 1e-2 and parity["keypoint_agreement"] >= 0.99

@@ -40,26 +40,32 @@ def _gate(row: dict) -> str:
 
 
 def plot(result: dict, path: Path) -> None:
-    """Step latency (x) against PCK@0.2 (y), one labelled dot per row."""
-    rows = [r for r in result["rows"] if r["pck"] is not None]
-    width, height, pad = 720, 480, 60
+    """Step latency (x, log scale) against PCK@0.2 (y): numbered dots and a legend."""
+    import math
+
+    rows = [r for r in result["rows"] if r["pck"] is not None and r["step_ms_median"] > 0]
+    width, height, pad, right = 980, 480, 60, 640
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
-    draw.rectangle([pad, pad // 2, width - pad // 2, height - pad], outline="black")
-    draw.text((width // 2 - 60, height - 25), "step latency (ms, median)", fill="black")
+    draw.rectangle([pad, pad // 2, right, height - pad], outline="black")
+    draw.text((pad + 150, height - 25), "step latency (ms, median, log scale)", fill="black")
     draw.text((5, pad // 2 - 20), "PCK@0.2 (%)", fill="black")
     if rows:
-        max_ms = max(r["step_ms_median"] for r in rows) * 1.2
+        lo_ms = min(r["step_ms_median"] for r in rows) / 1.3
+        hi_ms = max(r["step_ms_median"] for r in rows) * 1.3
+        span = max(math.log(hi_ms / lo_ms), 1e-6)
         lo = min(r["pck"] for r in rows) - 2
         hi = max(r["pck"] for r in rows) + 2
-        for r in rows:
-            x = pad + (width - 1.5 * pad) * r["step_ms_median"] / max_ms
+        for i, r in enumerate(rows, 1):
+            x = pad + (right - pad) * math.log(r["step_ms_median"] / lo_ms) / span
             y = height - pad - (height - 1.5 * pad) * (r["pck"] - lo) / max(hi - lo, 1e-6)
-            draw.ellipse([x - 5, y - 5, x + 5, y + 5], fill="navy")
-            draw.text((x + 7, y - 7), f"{r['target']} {r['precision']} t{r['threads']}",
-                      fill="black")
-        draw.text((pad, height - pad + 5), "0", fill="black")
-        draw.text((width - pad, height - pad + 5), f"{max_ms:.1f}", fill="black")
+            draw.ellipse([x - 4, y - 4, x + 4, y + 4], fill="navy")
+            draw.text((x + 3 + 8 * ((i - 1) % 3), y - 16), str(i), fill="darkred")
+            draw.text((right + 15, pad // 2 + 18 * (i - 1)),
+                      f"{i}: {r['target']} {r['precision']} ({r['backend']}, t{r['threads']}) "
+                      f"{r['step_ms_median']:.1f} ms", fill="black")
+        draw.text((pad, height - pad + 5), f"{lo_ms:.1f}", fill="black")
+        draw.text((right - 30, height - pad + 5), f"{hi_ms:.1f}", fill="black")
         draw.text((5, pad // 2), f"{hi:.0f}", fill="black")
         draw.text((5, height - pad - 10), f"{lo:.0f}", fill="black")
     image.save(path)

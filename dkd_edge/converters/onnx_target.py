@@ -94,10 +94,11 @@ def describe_io(graphs, options) -> dict:
 
 
 def open_backend(folder: Path, options):
-    """The verification backend: int8 runs as written (exact QDQ semantics)."""
+    """The verification backend: int8 runs as written (exact QDQ semantics), on one thread
+    so that the gate is reproducible (float sums split across threads round differently)."""
     from dkd_edge.runtime.onnx_backend import OnnxBackend
 
-    return OnnxBackend(folder, exact_qdq=options.precision == "int8")
+    return OnnxBackend(folder, threads=1, exact_qdq=options.precision == "int8")
 
 
 def extra_parity(folder: Path, options, frames, reference) -> dict:

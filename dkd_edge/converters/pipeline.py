@@ -10,6 +10,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import torch
 from tqdm import tqdm
 
 from dkd_edge.converters.base import target_module
@@ -57,6 +58,18 @@ def load_for_conversion(checkpoint, imgsz: int | None):
     return model, config, data
 
 
+def _single_threaded(fn, *args):
+    """Run ``fn`` on one torch thread: the torch reference of the gate is then the same on
+    every machine (float sums split across threads round differently, and int8 agreement
+    near the threshold moves with it)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return fn(*args)
+    finally:
+        torch.set_num_threads(threads)
+
+
 def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
             checkpoint: str | Path | None = None, imgsz: int | None = None,
             force: bool = False, progress: bool = True) -> dict:
@@ -92,7 +105,7 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
         if options.verify:
             bar.set_postfix_str(f"verify {options.verify_frames} frames")
             frames = verification_frames(config, options.verify_frames)
-            reference = reference_rollout(graphs.reference, frames)
+            reference = _single_threaded(reference_rollout, graphs.reference, frames)
             backend = module.open_backend(staging, options)
             parity = compare_heatmaps(reference, backend_rollout(backend, frames))
             parity["tolerance"] = describe_tolerance(precision)
