@@ -207,3 +207,24 @@ def test_300_frame_rollout_stays_within_tolerance(artifacts, target, precision):
         assert parity["max_abs_heatmap"] <= 1e-4 and parity["keypoint_agreement"] == 1.0
     else:
         assert parity["max_abs_heatmap"] <= 1e-2 and parity["keypoint_agreement"] >= 0.99
+
+
+def test_torch_reference_backend_matches_the_artifacts(artifacts):
+    """The torch reference behind the runtime's backend interface: numpy in and out, the
+    same closed loop as ONNX Runtime (fp32) and the int8 artifact's own reference."""
+    from dkd_edge.converters.verify import backend_rollout, compare_heatmaps, verification_frames
+    from dkd_edge.reference import TorchReferenceBackend
+    from dkd_edge.runtime.artifact import open_backend
+
+    reference = TorchReferenceBackend(TINY)
+    assert reference.name == "torch-cpu"
+    frames = verification_frames(reference.config, 20)
+    onnx, _ = open_backend(artifacts[("onnx", "fp32")][0])
+    parity = compare_heatmaps(backend_rollout(reference, frames), backend_rollout(onnx, frames))
+    assert parity["max_abs_heatmap"] <= 1e-4 and parity["keypoint_agreement"] == 1.0
+    int8 = TorchReferenceBackend(TINY, quantized=True)
+    exact, _ = open_backend(artifacts[("onnx", "int8")][0], "onnxruntime-exact-qdq")
+    parity = compare_heatmaps(backend_rollout(int8, frames), backend_rollout(exact, frames))
+    assert parity["keypoint_agreement"] >= 0.99
+    with pytest.raises(DkdError, match="unknown device 'tpu'"):
+        TorchReferenceBackend(TINY, device="tpu")

@@ -1,0 +1,62 @@
+"""The torch reference model behind the runtime's backend interface (outside ``runtime/``,
+which never imports torch).
+
+    backend = TorchReferenceBackend()                    # bundled dkd-small, float, CPU
+    backend = TorchReferenceBackend(ckpt, device="cuda") # the "GPU model"
+    backend = TorchReferenceBackend(ckpt, quantized=True)  # the torch int8 (QAT) graphs
+    heatmaps, kernels = backend.init(frame)              # numpy in, numpy out
+
+It is what artifacts are compared against: the same ``init`` / ``step`` contract as the
+ONNX Runtime, LiteRT and Core ML backends, so a loop written against one runs on all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from dkd_edge.errors import DkdError
+from dkd_edge.runtime.backend import Backend
+
+
+class TorchReferenceBackend(Backend):
+    """A DKD checkpoint run by torch; float on ``device``, or its int8 QAT graphs on CPU."""
+
+    frame_layout = "NCHW"
+
+    def __init__(self, checkpoint: str | Path | None = None, device: str = "cpu",
+                 quantized: bool = False):
+        from dkd_edge.bench.run import resolve_device
+        from dkd_edge.model.loading import load_model
+
+        model, self.config, data = load_model(checkpoint)
+        self.device = resolve_device(device)
+        if quantized:
+            if not data.get("qat"):
+                raise DkdError("this checkpoint has no QAT graphs: train `--stage qat` or use "
+                               "quantized=False")
+            from dkd_edge.quant.qat import quantized_graphs
+
+            init, step = quantized_graphs(model.cpu(), data["qat"])
+            self.device = "cpu"  # the int8 reference graphs run on the CPU
+            self._init, self._step = (lambda x: init(x)), (lambda x, k: step(x, k))
+            self.name = "torch-int8"
+        else:
+            model = model.to(self.device).eval()
+            self._init, self._step = model.init, model.step
+            self.name = f"torch-{self.device}"
+
+    def _tensor(self, array: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32)).to(self.device)
+
+    @torch.no_grad()
+    def init(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        heatmaps, kernels = self._init(self._tensor(frame))
+        return heatmaps.float().cpu().numpy(), kernels.float().cpu().numpy()
+
+    @torch.no_grad()
+    def step(self, frame: np.ndarray, kernels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        heatmaps, kernels = self._step(self._tensor(frame), self._tensor(kernels))
+        return heatmaps.float().cpu().numpy(), kernels.float().cpu().numpy()
