@@ -154,6 +154,21 @@ def test_failed_parity_writes_nothing(tmp_path, monkeypatch):
     assert not (tmp_path / "x").exists() and not list(tmp_path.iterdir())
 
 
+def test_several_targets_convert_the_rest_when_one_is_refused(tmp_path, monkeypatch):
+    from dkd_edge.converters import pipeline, verify
+
+    real = verify.within_tolerance
+    monkeypatch.setattr(pipeline, "within_tolerance",
+                        lambda precision, parity: parity["backend"] != "onnxruntime"
+                        and real(precision, parity))
+    result = CliRunner().invoke(cli, ["convert", "--target", "onnx,tflite", "--checkpoint",
+                                      str(TINY), "--out", str(tmp_path / "all")])
+    assert result.exit_code == 2
+    assert "1 of 2 targets refused: onnx fp32 does not match torch" in result.output
+    assert (tmp_path / "all" / "tflite-fp32" / "manifest.json").is_file()
+    assert not (tmp_path / "all" / "onnx-fp32").exists()
+
+
 def test_mil_interpreter_refuses_unknown_ops(artifacts, monkeypatch):
     from dkd_edge.runtime.mil import MILProgram, UnsupportedOpError, ops
 

@@ -65,6 +65,7 @@ def convert(targets, precision, checkpoint, imgsz, out, opset, calib, verify, mi
     from dkd_edge.converters import ConvertOptions
     from dkd_edge.converters import convert as run
     from dkd_edge.converters.targets import TARGETS, resolve_precision, resolve_target
+    from dkd_edge.converters.verify import ParityError
     from dkd_edge.errors import DkdError
 
     names = list(TARGETS) if targets.strip().lower() == "all" else [
@@ -77,18 +78,26 @@ def convert(targets, precision, checkpoint, imgsz, out, opset, calib, verify, mi
         precision=precision, calib=Path(calib) if calib else None, verify=verify, opset=opset,
         via=via, via_python=via_python or os.environ.get("DKD_VIA_PYTHON"),
         minimum_ios=minimum_ios, coreml_state=coreml_state, full_integer=full_integer)
-    rows = []
+    rows, refused = [], []
     for spec in specs:
         if out is None:
             model = "dkd-small" if checkpoint is None else Path(checkpoint).stem
             folder = Path("runs/export") / f"{model}-{spec.name}-{precision}"
         else:
             folder = Path(out) if len(specs) == 1 else Path(out) / f"{spec.name}-{precision}"
-        manifest = run(spec.name, folder, options, checkpoint=checkpoint, imgsz=imgsz,
-                       force=force, progress=not as_json)
+        try:
+            manifest = run(spec.name, folder, options, checkpoint=checkpoint, imgsz=imgsz,
+                           force=force, progress=not as_json)
+        except ParityError as exc:
+            if len(specs) == 1:
+                raise
+            refused.append(str(exc))  # several targets: convert the others, then report
+            continue
         rows.append((manifest, str(folder)))
     if as_json:
         data = [m for m, _ in rows]
         click.echo(json.dumps(data[0] if len(data) == 1 else data))
-    else:
+    elif rows:
         print_table(rows)
+    if refused:
+        raise DkdError(f"{len(refused)} of {len(specs)} targets refused: " + "; ".join(refused))
