@@ -128,7 +128,8 @@ class KernelDistillator(nn.Module):
         # Position channels per frequency f: cos/sin(f pi x), cos/sin(f pi y), pooled with the
         # same weights. They are separable, so pool the x and y marginals of the weights.
         freqs = len(cfg.position_frequencies)
-        # 2-D matmuls: litert-torch rejects the batched form here (rank-4 BATCH_MATMUL).
+        # 2-D matmuls, as in the matcher (where litert-torch turned the batched form into an
+        # invalid rank-4 BATCH_MATMUL).
         marginal_x = weights.sum(dim=2).reshape(batch * joints, size)
         marginal_y = weights.sum(dim=3).reshape(batch * joints, size)
         along_x = torch.mm(marginal_x, self.positions).reshape(batch, joints, freqs, 2)
@@ -168,7 +169,7 @@ class KernelMatcher(nn.Module):
         appearance, k = cfg.appearance_channels, cfg.kernel_size
         matched = kernels[:, :, :appearance] if cfg.position_channels else kernels
         heatmaps = match_kernels(query, matched, batch, cfg.num_joints, appearance, k, size)
-        if cfg.position_channels:  # centre taps only: a location prior, separable in x, y
+        if cfg.position_channels:  # centre taps only: a location prior
             # One 2-D matmul with the full [4F, S*S] table: litert-torch turns the separable
             # form (two small matmuls + a broadcast add) into an invalid rank-4 BATCH_MATMUL.
             joints = cfg.num_joints
