@@ -66,6 +66,55 @@ def test_adversarial_weight_zero_turns_it_off(tmp_path, tiny_run, penn_root):
     assert "adv" not in record and "d_loss" not in record
 
 
+def test_peak_loss_prefers_one_sharp_correct_peak():
+    from dkd_edge.train.losses import heatmap_peak_ce
+
+    yy, xx = torch.meshgrid(torch.arange(16.0), torch.arange(16.0), indexing="ij")
+
+    def blob(y, x):
+        return torch.exp(-((yy - y) ** 2 + (xx - x) ** 2) / 8.0)[None, None]
+
+    target, weights = blob(4, 4), torch.ones(1, 1)
+    right = heatmap_peak_ce(blob(4, 4), target, weights)
+    wrong = heatmap_peak_ce(blob(11, 11), target, weights)
+    split = heatmap_peak_ce(blob(4, 4) + blob(11, 11), target, weights)
+    assert right < split < wrong
+    # an out-of-frame joint (weight 0) contributes nothing
+    assert heatmap_peak_ce(blob(11, 11), target, torch.zeros(1, 1)) == 0
+
+
+def test_peak_weight_trains_and_logs_mse_apart(tmp_path, tiny_run, penn_root):
+    out, common = tiny_run
+    common = {**common, "out": str(tmp_path)}
+    train(TrainOptions(stage="dkd", steps=2, batch=1, clip_len=5, peak_weight=0.5,
+                       init_from=str(out / "dkd-tiny" / "init" / "final.pt"), **common))
+    record = json.loads((tmp_path / "dkd-tiny" / "dkd" / "metrics.jsonl")
+                        .read_text().splitlines()[-1])
+    assert record["loss"] > record["mse"] > 0
+
+
+def test_initializer_from_swaps_only_the_initializer(tmp_path, tiny_run):
+    from dkd_edge.train.checkpoint import save_checkpoint
+    from dkd_edge.train.trainer import _starting_model
+
+    out, common = tiny_run
+    other = load_checkpoint(out / "dkd-tiny" / "init" / "final.pt")
+    other["model"] = {k: v + 1.0 if k.startswith("initializer.") and v.is_floating_point()
+                      else v for k, v in other["model"].items()}
+    save_checkpoint(tmp_path / "other.pt", other)
+    dkd_ckpt = load_checkpoint(out / "dkd-tiny" / "dkd" / "final.pt")["model"]
+    options = TrainOptions(stage="qat", init_from=str(out / "dkd-tiny" / "dkd" / "final.pt"),
+                           initializer_from=str(tmp_path / "other.pt"), **common)
+    state = _starting_model(options.resolved()).state_dict()
+    name = next(k for k in dkd_ckpt if k.startswith("initializer.") and k.endswith("weight"))
+    torch.testing.assert_close(state[name], other["model"][name])
+    enc = next(k for k in dkd_ckpt if k.startswith("encoder.") and k.endswith("weight"))
+    torch.testing.assert_close(state[enc], dkd_ckpt[enc])
+    with pytest.raises(DkdError, match="no such checkpoint"):
+        _starting_model(TrainOptions(stage="qat", initializer_from="missing.pt",
+                                     **common).resolved())
+
+
 def test_eval_json_reports_every_mode(tiny_run, penn_root, jhmdb_root):
     out, _ = tiny_run
     result = CliRunner().invoke(cli, [

@@ -24,8 +24,13 @@ from dkd_edge.model.config import DEFAULT_CONFIG
 @click.option("--lr", type=float, default=None, help="Peak learning rate.")
 @click.option("--adv-weight", type=float, default=0.05, show_default=True,
               help="Weight of the temporal adversarial loss (dkd stage); 0 turns it off.")
+@click.option("--peak-weight", type=float, default=0.0, show_default=True,
+              help="Weight of the spatial cross-entropy peak loss beside the heatmap MSE "
+                   "(sharper, single peaks); 0 trains on MSE alone.")
 @click.option("--init-from", type=click.Path(), default=None,
               help="Checkpoint to start from (default: the previous stage's final.pt).")
+@click.option("--initializer-from", type=click.Path(), default=None,
+              help="Take the pose initializer's weights from this checkpoint instead.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--save-every", type=int, default=50, show_default=True)
 @click.option("--workers", type=int, default=1, show_default=True,
@@ -35,7 +40,8 @@ from dkd_edge.model.config import DEFAULT_CONFIG
               help="Continue from the stage's last.pt when it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def train(config_name, stage, penn_root, out, steps, batch, clip_len, lr, adv_weight,
-          init_from, seed, save_every, workers, threads, resume, as_json) -> None:
+          peak_weight, init_from,
+          initializer_from, seed, save_every, workers, threads, resume, as_json) -> None:
     """Train a DKD model stage on rendered Penn Action motion (resumable; torchrun-ready)."""
     from dkd_edge.model.config import get_config
     from dkd_edge.train.trainer import TrainOptions
@@ -44,7 +50,8 @@ def train(config_name, stage, penn_root, out, steps, batch, clip_len, lr, adv_we
     get_config(config_name)  # unknown names fail here, before any work
     summary = run(TrainOptions(
         config=config_name, stage=stage, penn_root=penn_root, out=out, steps=steps,
-        batch=batch, clip_len=clip_len, lr=lr, adv_weight=adv_weight, init_from=init_from,
+        batch=batch, clip_len=clip_len, lr=lr, adv_weight=adv_weight, peak_weight=peak_weight,
+        init_from=init_from, initializer_from=initializer_from,
         seed=seed, save_every=save_every, workers=workers, threads=threads, resume=resume,
     ))
     click.echo(json.dumps(summary) if as_json else f"done: {summary['final']}")

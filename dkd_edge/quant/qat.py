@@ -26,7 +26,6 @@ from dkd_edge.train.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
-from dkd_edge.train.losses import heatmap_mse
 
 
 def load_qat_graphs(model: DKD, qat_state: dict):
@@ -62,7 +61,7 @@ def qat_trackers(model: DKD, qat_state: dict) -> TrackerFns:
 
 def train_qat(options) -> dict:
     from dkd_edge.train.data import RenderedClips
-    from dkd_edge.train.trainer import _lr_at, _starting_model, stage_dir
+    from dkd_edge.train.trainer import _lr_at, _starting_model, heatmap_loss, stage_dir
 
     model = _starting_model(options, None)
     config = model.config
@@ -115,9 +114,10 @@ def train_qat(options) -> dict:
             for t in range(1, frames.shape[0]):
                 heatmaps, kernels = step(frames[t:t + 1], kernels)
                 outputs.append(heatmaps)
-            loss = heatmap_mse(torch.cat(outputs), targets, weights) / options.batch
-            loss.backward()
-            total += loss.item()
+            loss, mse = heatmap_loss(torch.cat(outputs), targets, weights,
+                                     options.peak_weight)
+            (loss / options.batch).backward()
+            total += mse.item() / options.batch
         torch.nn.utils.clip_grad_norm_(params, 5.0)
         optimizer.step()
         done += 1

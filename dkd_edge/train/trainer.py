@@ -7,6 +7,11 @@
   adversarial loss (0 turns it off).
 - ``qat``: quantization-aware fine-tuning of both graphs (``dkd_edge.quant``).
 
+Every stage can add ``peak_weight`` times a spatial cross-entropy term to the heatmap MSE
+(``dkd_edge.train.losses.heatmap_peak_ce``): it rewards one sharp peak at the joint, which
+keeps argmax decoding stable under int8 rounding. ``metrics.jsonl`` logs ``mse`` alone and,
+with the peak term on, the total as ``loss``.
+
 Each stage writes ``OUT/<config>/<stage>/last.pt`` every ``save_every`` steps (a restarted
 run resumes from it), ``metrics.jsonl``, and ``final.pt`` when done. Multi-process runs go
 through ``torchrun`` (DDP, gloo on CPU).
@@ -38,7 +43,12 @@ from dkd_edge.train.checkpoint import (
     save_checkpoint,
 )
 from dkd_edge.train.data import RenderedClips
-from dkd_edge.train.losses import discriminator_loss, generator_adversarial, heatmap_mse
+from dkd_edge.train.losses import (
+    discriminator_loss,
+    generator_adversarial,
+    heatmap_mse,
+    heatmap_peak_ce,
+)
 
 STAGES = ("init", "dkd", "qat")
 STAGE_DEFAULTS = {
@@ -62,8 +72,10 @@ class TrainOptions:
     clip_len: int | None = None
     lr: float | None = None
     adv_weight: float = 0.05
+    peak_weight: float = 0.0
     low_res_fraction: float = 0.6
     init_from: str | None = None
+    initializer_from: str | None = None
     seed: int = 0
     save_every: int = 50
     workers: int = 1
@@ -107,29 +119,44 @@ class _Distributed:
             dist.destroy_process_group()
 
 
-class InitializerObjective(nn.Module):
-    """Stage ``init``: heatmap MSE of the initializer on single frames."""
+def heatmap_loss(pred, target, weights, peak_weight: float
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(training loss, its MSE part): heatmap MSE plus ``peak_weight`` times the spatial
+    cross-entropy peak term."""
+    mse = heatmap_mse(pred, target, weights)
+    if peak_weight <= 0:
+        return mse, mse.detach()
+    return mse + peak_weight * heatmap_peak_ce(pred, target, weights), mse.detach()
 
-    def __init__(self, model: DKD):
+
+class InitializerObjective(nn.Module):
+    """Stage ``init``: heatmap loss of the initializer on single frames."""
+
+    def __init__(self, model: DKD, peak_weight: float = 0.0):
         super().__init__()
         self.initializer = model.initializer
+        self.peak_weight = peak_weight
 
     def forward(self, frames, heatmaps, weights):
-        b, t = frames.shape[:2]
         pred = self.initializer(frames.flatten(0, 1))
-        return heatmap_mse(pred, heatmaps.flatten(0, 1), weights.flatten(0, 1)), pred
+        loss, mse = heatmap_loss(pred, heatmaps.flatten(0, 1), weights.flatten(0, 1),
+                                 self.peak_weight)
+        return loss, mse, pred
 
 
 class RolloutObjective(nn.Module):
-    """Stage ``dkd``: heatmap MSE over a rollout that starts from the frozen initializer."""
+    """Stage ``dkd``: heatmap loss over a rollout that starts from the frozen initializer."""
 
-    def __init__(self, model: DKD):
+    def __init__(self, model: DKD, peak_weight: float = 0.0):
         super().__init__()
         self.model = model
+        self.peak_weight = peak_weight
 
     def forward(self, frames, heatmaps, weights, first):
         pred = self.model.rollout(frames, first)
-        return heatmap_mse(pred[:, 1:], heatmaps[:, 1:], weights[:, 1:]), pred
+        loss, mse = heatmap_loss(pred[:, 1:], heatmaps[:, 1:], weights[:, 1:],
+                                 self.peak_weight)
+        return loss, mse, pred
 
 
 def _lr_at(step: int, total: int, peak: float) -> float:
@@ -170,7 +197,24 @@ def _starting_model(options: TrainOptions, config: DKDConfig | None = None) -> D
         if fresh:
             print(f"{source}: {len(fresh)} new parameter(s) start fresh: "
                   f"{', '.join(fresh[:4])}{' ...' if len(fresh) > 4 else ''}")
+    if options.initializer_from:
+        _load_initializer(model, options.initializer_from)
     return model
+
+
+def _load_initializer(model: DKD, source: str) -> None:
+    """Replace the pose initializer's weights with those of another checkpoint of the same
+    config (e.g. a longer-trained initializer under an already trained step path)."""
+    if not Path(source).is_file():
+        raise DkdError(f"--initializer-from {source}: no such checkpoint")
+    data = load_checkpoint(source)
+    if checkpoint_config(data).name != model.config.name:
+        raise DkdError(f"{source} was trained as {checkpoint_config(data).name!r}, "
+                       f"not {model.config.name!r}")
+    prefix = "initializer."
+    state = {k[len(prefix):]: v.float() if torch.is_floating_point(v) else v
+             for k, v in data["model"].items() if k.startswith(prefix)}
+    model.initializer.load_state_dict(state)
 
 
 def train(options: TrainOptions) -> dict:
@@ -190,11 +234,11 @@ def train(options: TrainOptions) -> dict:
 
     model = _starting_model(options, config)
     if options.stage == "init":
-        objective = InitializerObjective(model)
+        objective = InitializerObjective(model, options.peak_weight)
         params = list(model.initializer.parameters())
         clips = max(1, options.batch // options.clip_len)
     else:
-        objective = RolloutObjective(model)
+        objective = RolloutObjective(model, options.peak_weight)
         for p in model.initializer.parameters():
             p.requires_grad_(False)
         params = [p for n, p in model.named_parameters() if not n.startswith("initializer.")]
@@ -247,12 +291,12 @@ def train(options: TrainOptions) -> dict:
         frames, heatmaps, weights = batch["frames"], batch["heatmaps"], batch["weights"]
         record = {"step": step + 1, "lr": lr, "size": int(frames.shape[-1])}
         if options.stage == "init":
-            loss, _ = wrapped(frames, heatmaps, weights)
+            loss, mse, _ = wrapped(frames, heatmaps, weights)
             total = loss
         else:
             with torch.no_grad():
                 first = model.initializer(frames[:, 0])
-            loss, pred = wrapped(frames, heatmaps, weights, first)
+            loss, mse, pred = wrapped(frames, heatmaps, weights, first)
             total = loss
             if wrapped_disc is not None:
                 for p in disc.parameters():
@@ -275,7 +319,9 @@ def train(options: TrainOptions) -> dict:
             record["d_loss"] = d_loss.item()
         step += 1
         window_frames += frames.shape[0] * frames.shape[1]
-        record["mse"] = loss.item()
+        record["mse"] = mse.item()
+        if options.peak_weight > 0:
+            record["loss"] = loss.item()
         bar.update(1)
         bar.set_postfix(mse=f"{record['mse']:.3f}", res=record["size"])
         if env.main and (step % 10 == 0 or step == options.steps):
