@@ -1,21 +1,43 @@
 #!/usr/bin/env bash
-# Train a DKD model on this machine, all three stages, then bundle it into the package.
-# Every stage resumes from its last checkpoint, so after a stop just run this again.
-#   bash scripts/train_default.sh              # dkd-small, the bundled default (~2 h, 2 cores)
+# Train a DKD model on this machine, every phase of the recipe, then bundle it into the package.
+# Every phase resumes from its last checkpoint (and a finished phase is skipped in seconds),
+# so after a stop just run this again.
+#   bash scripts/train_default.sh              # dkd-small, the bundled default (~4 h, 2 cores)
 #   bash scripts/train_default.sh dkd-tiny     # the test model (a few minutes)
+#
+# The dkd-small recipe (v3), phase by phase (see docs/MODEL_CARD.md):
+#   1. init      the initializer on single frames, heatmap MSE, 2,000 steps
+#   2. dkd       the step path on 10-frame clips, initializer frozen, MSE + adversarial
+#   3. peak      + the spatial cross-entropy peak loss (--peak-weight 0.5)
+#   4. long      20-frame clips, --peak-weight 1.0
+#   5. init-ft   the initializer fine-tuned with the peak loss
+#   6. qat       int8-aware fine-tuning of both graphs, with the fine-tuned initializer
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG=${1:-dkd-small}
 DKD=${DKD:-dkd-edge}
-# Extra flags for every stage, e.g. TRAIN_FLAGS="--threads 1" beside another job.
+RUNS=${RUNS:-runs}
+# Extra flags for every phase, e.g. TRAIN_FLAGS="--threads 1" beside another job.
 read -r -a FLAGS <<< "${TRAIN_FLAGS:-}"
-EXTRA_INIT=() EXTRA_DKD=() EXTRA_QAT=()
+train() { $DKD train --config "$CONFIG" "$@" "${FLAGS[@]}"; }
+final() { echo "$RUNS/$1/$CONFIG/$2/final.pt"; }
+
 if [ "$CONFIG" = "dkd-tiny" ]; then
-  EXTRA_INIT=(--steps 1500 --save-every 250)
-  EXTRA_DKD=(--steps 800 --save-every 200)
-  EXTRA_QAT=(--steps 150 --save-every 50)
+  train --stage init --out "$RUNS/base" --steps 1500 --save-every 250
+  train --stage dkd --out "$RUNS/base" --steps 800 --save-every 200
+  train --stage qat --out "$RUNS/base" --init-from "$(final base dkd)" --steps 150 --save-every 50
+  python -m dkd_edge.model.bundle "$(final base qat)" "dkd_edge/weights/$CONFIG.pt"
+  exit 0
 fi
-$DKD train --config "$CONFIG" --stage init "${EXTRA_INIT[@]}" "${FLAGS[@]}"
-$DKD train --config "$CONFIG" --stage dkd "${EXTRA_DKD[@]}" "${FLAGS[@]}"
-$DKD train --config "$CONFIG" --stage qat "${EXTRA_QAT[@]}" "${FLAGS[@]}"
-python -m dkd_edge.model.bundle "runs/$CONFIG/qat/final.pt" "dkd_edge/weights/$CONFIG.pt"
+
+train --stage init --out "$RUNS/base"                                           # 1
+train --stage dkd --out "$RUNS/base" --clip-len 10 --steps 2400 --lr 1e-3       # 2
+train --stage dkd --out "$RUNS/peak" --init-from "$(final base dkd)" \
+      --clip-len 10 --steps 600 --lr 5e-4 --peak-weight 0.5                     # 3
+train --stage dkd --out "$RUNS/long" --init-from "$(final peak dkd)" \
+      --clip-len 20 --batch 2 --steps 900 --lr 3e-4 --peak-weight 1.0          # 4
+train --stage init --out "$RUNS/init-ft" --init-from "$(final base init)" \
+      --steps 1100 --lr 5e-4 --peak-weight 0.5                                  # 5
+train --stage qat --out "$RUNS/final" --init-from "$(final long dkd)" \
+      --initializer-from "$(final init-ft init)" --steps 150 --peak-weight 1.0  # 6
+python -m dkd_edge.model.bundle "$(final final qat)" "dkd_edge/weights/$CONFIG.pt"
