@@ -115,6 +115,26 @@ def test_initializer_from_swaps_only_the_initializer(tmp_path, tiny_run):
                                      **common).resolved())
 
 
+def test_rounding_noise_perturbs_the_fake_quantized_graph():
+    from dkd_edge.model import DKD, get_config
+    from dkd_edge.quant.graphs import prepare_graphs
+    from dkd_edge.quant.qat import add_rounding_noise
+
+    torch.manual_seed(0)
+    init, _ = prepare_graphs(DKD(get_config("dkd-tiny")))
+    frame = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        init(frame)  # observers see the data once
+        from torchao.quantization.pt2e import disable_observer
+
+        init.apply(disable_observer)
+        clean = init(frame)[0]
+        assert torch.equal(clean, init(frame)[0])
+        assert add_rounding_noise(init, 0.1) > 10
+        noisy = init(frame)[0]
+    assert not torch.equal(clean, noisy)
+
+
 def test_eval_json_reports_every_mode(tiny_run, penn_root, jhmdb_root):
     out, _ = tiny_run
     result = CliRunner().invoke(cli, [

@@ -27,6 +27,9 @@ from dkd_edge.model.config import DEFAULT_CONFIG
 @click.option("--peak-weight", type=float, default=0.0, show_default=True,
               help="Weight of the spatial cross-entropy peak loss beside the heatmap MSE "
                    "(sharper, single peaks); 0 trains on MSE alone.")
+@click.option("--rounding-noise", type=float, default=0.0, show_default=True,
+              help="qat stage: probability of shifting each int8 activation one step up (and "
+                   "the same down) in training, so integer runtimes stay on the reference.")
 @click.option("--init-from", type=click.Path(), default=None,
               help="Checkpoint to start from (default: the previous stage's final.pt).")
 @click.option("--initializer-from", type=click.Path(), default=None,
@@ -40,7 +43,7 @@ from dkd_edge.model.config import DEFAULT_CONFIG
               help="Continue from the stage's last.pt when it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def train(config_name, stage, penn_root, out, steps, batch, clip_len, lr, adv_weight,
-          peak_weight, init_from,
+          peak_weight, rounding_noise, init_from,
           initializer_from, seed, save_every, workers, threads, resume, as_json) -> None:
     """Train a DKD model stage on rendered Penn Action motion (resumable; torchrun-ready)."""
     from dkd_edge.model.config import get_config
@@ -51,6 +54,7 @@ def train(config_name, stage, penn_root, out, steps, batch, clip_len, lr, adv_we
     summary = run(TrainOptions(
         config=config_name, stage=stage, penn_root=penn_root, out=out, steps=steps,
         batch=batch, clip_len=clip_len, lr=lr, adv_weight=adv_weight, peak_weight=peak_weight,
+        rounding_noise=rounding_noise,
         init_from=init_from, initializer_from=initializer_from,
         seed=seed, save_every=save_every, workers=workers, threads=threads, resume=resume,
     ))

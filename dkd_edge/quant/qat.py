@@ -59,6 +59,29 @@ def qat_trackers(model: DKD, qat_state: dict) -> TrackerFns:
     return TrackerFns(lambda x: tuple(init(x)), lambda x, k: tuple(step(x, k)))
 
 
+def add_rounding_noise(graph: torch.nn.Module, probability: float) -> int:
+    """Training only: shift each fake-quantized activation by one int8 step up or down with
+    ``probability`` each way, as integer kernels that round differently from torch's float
+    simulation do. The model learns not to amplify such one-step differences, which is what
+    keeps an integer runtime's keypoints on the reference's. Returns the hooked count."""
+    from torchao.quantization.pt2e import FakeQuantizeBase
+
+    def hook(module, _inputs, output):
+        if not module.training:
+            return output
+        draw = torch.rand_like(output)
+        step = (draw < probability).to(output.dtype) - (draw > 1 - probability).to(output.dtype)
+        return output + step * module.scale.detach().to(output.dtype)
+
+    hooked = 0
+    for module in graph.modules():
+        if (isinstance(module, FakeQuantizeBase)
+                and module.qscheme in (torch.per_tensor_affine, torch.per_tensor_symmetric)):
+            module.register_forward_hook(hook)
+            hooked += 1
+    return hooked
+
+
 def train_qat(options) -> dict:
     from dkd_edge.train.data import RenderedClips
     from dkd_edge.train.trainer import _lr_at, _starting_model, heatmap_loss, stage_dir
@@ -71,6 +94,9 @@ def train_qat(options) -> dict:
     out = stage_dir(options)
     last = out / "last.pt"
     init, step = prepare_graphs(model, qat=True)
+    if options.rounding_noise > 0:
+        for graph in (init, step):
+            add_rounding_noise(graph, options.rounding_noise)
     params = list({id(p): p for g in (init, step) for p in g.parameters()}.values())
     optimizer = torch.optim.AdamW(params, lr=options.lr, weight_decay=0.0)
     done = 0

@@ -73,6 +73,7 @@ class TrainOptions:
     lr: float | None = None
     adv_weight: float = 0.05
     peak_weight: float = 0.0
+    rounding_noise: float = 0.0
     low_res_fraction: float = 0.6
     init_from: str | None = None
     initializer_from: str | None = None
