@@ -178,6 +178,15 @@ def _loader(options: TrainOptions, config: DKDConfig, size: int, rank: int, clip
                            persistent_workers=options.workers > 0))
 
 
+def _load_same_config(source: str, config: DKDConfig) -> dict:
+    """A checkpoint, refused with a one-line error when it was trained as another config."""
+    data = load_checkpoint(source)
+    if checkpoint_config(data).name != config.name:
+        raise DkdError(f"{source} was trained as {checkpoint_config(data).name!r}, "
+                       f"not {config.name!r}")
+    return data
+
+
 def _starting_model(options: TrainOptions, config: DKDConfig | None = None) -> DKD:
     config = config or get_config(options.config)
     model = DKD(config)
@@ -190,10 +199,7 @@ def _starting_model(options: TrainOptions, config: DKDConfig | None = None) -> D
                 f"stage {options.stage!r} starts from {source}, which does not exist: run "
                 f"`dkd-edge train --config {options.config} --stage {previous}` first "
                 "or pass --init-from")
-        data = load_checkpoint(source)
-        if checkpoint_config(data).name != config.name:
-            raise DkdError(f"{source} was trained as {checkpoint_config(data).name!r}, "
-                           f"not {config.name!r}")
+        data = _load_same_config(source, config)
         fresh = load_model_state(model, data["model"], source, allow_missing=True)
         if fresh:
             print(f"{source}: {len(fresh)} new parameter(s) start fresh: "
@@ -208,10 +214,7 @@ def _load_initializer(model: DKD, source: str) -> None:
     config (e.g. a longer-trained initializer under an already trained step path)."""
     if not Path(source).is_file():
         raise DkdError(f"--initializer-from {source}: no such checkpoint")
-    data = load_checkpoint(source)
-    if checkpoint_config(data).name != model.config.name:
-        raise DkdError(f"{source} was trained as {checkpoint_config(data).name!r}, "
-                       f"not {model.config.name!r}")
+    data = _load_same_config(source, model.config)
     prefix = "initializer."
     state = {k[len(prefix):]: v.float() if torch.is_floating_point(v) else v
              for k, v in data["model"].items() if k.startswith(prefix)}
