@@ -82,8 +82,26 @@ def test_ptq_converts_every_target_from_one_set(tmp_path, calib_file, target):
     manifest = convert(target, out, ConvertOptions(precision="int8", calib=calib_file),
                        checkpoint=TINY, progress=False)
     assert manifest["quantization"] == "ptq"
+    assert manifest["int8_graphs"] == ["step"]  # PTQ keeps the initializer float
     assert manifest["parity"]["keypoint_agreement"] >= 0.99
     assert (out / "manifest.json").is_file()
+
+
+def test_full_integer_quantizes_the_ptq_init_graph_too(tmp_path, calib_file):
+    import onnx
+
+    out = tmp_path / "onnx-full"
+    options = ConvertOptions(precision="int8", calib=calib_file, full_integer=True, verify=False)
+    manifest = convert("onnx", out, options, checkpoint=TINY, progress=False)
+    assert manifest["int8_graphs"] == ["init", "step"]
+    ops = {node.op_type for node in onnx.load(str(out / "init.onnx")).graph.node}
+    assert "DequantizeLinear" in ops
+    default = convert("onnx", tmp_path / "onnx-default",
+                      ConvertOptions(precision="int8", calib=calib_file, verify=False),
+                      checkpoint=TINY, progress=False)
+    init_graph = onnx.load(str(tmp_path / "onnx-default" / "init.onnx")).graph
+    ops = {node.op_type for node in init_graph.node}
+    assert default["int8_graphs"] == ["step"] and "DequantizeLinear" not in ops
 
 
 def test_bench_rebuilds_the_ptq_reference_from_the_manifest(tmp_path, calib_file):

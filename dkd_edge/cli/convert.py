@@ -56,7 +56,8 @@ def print_table(rows: list[tuple[dict, str]]) -> None:
               help="Python of the separate onnx-tf / onnx2tf environment "
                    "(or DKD_VIA_PYTHON).")
 @click.option("--full-integer", is_flag=True,
-              help="TFLite int8: quantize the init graph too (default: init stays float).")
+              help="int8: quantize the init graph too. Default: init stays float for TFLite, "
+                   "and for every target with --calib (PTQ).")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest(s) as JSON.")
 def convert(targets, precision, checkpoint, imgsz, out, opset, calib, verify, minimum_ios,

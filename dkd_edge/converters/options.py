@@ -12,8 +12,10 @@ class ConvertOptions:
 
     Common: ``precision`` (fp32, fp16, int8), ``calib`` (a calibration .npz for int8 without
     QAT), ``verify`` (30-frame rollout against torch before anything is written),
-    ``verify_frames``. ONNX: ``opset`` (>= 18). TFLite: ``via`` (litert-torch, onnx-tf,
-    onnx2tf) and ``via_python`` (the separate Python that has onnx-tf / onnx2tf). Core ML:
+    ``verify_frames``, ``full_integer`` (int8: quantize ``init`` too; by default it stays
+    float for TFLite, and for every target with ``calib``). ONNX: ``opset`` (>= 18).
+    TFLite: ``via`` (litert-torch, onnx-tf, onnx2tf) and ``via_python`` (the separate Python
+    that has onnx-tf / onnx2tf). Core ML:
     ``minimum_ios`` (16, 17, 18, ...) and ``coreml_state`` (iOS 18 ``StateType`` variant).
     """
 
@@ -21,9 +23,9 @@ class ConvertOptions:
     calib: Path | None = None
     verify: bool = True
     verify_frames: int = 30
+    full_integer: bool = False
     opset: int = 18
     via: str = "litert-torch"
     via_python: str | None = None
-    full_integer: bool = False
     minimum_ios: int | None = None  # None: iOS 16, or iOS 17 for int8 (quantize op)
     coreml_state: bool = False

@@ -14,7 +14,7 @@ import torch
 from tqdm import tqdm
 
 from dkd_edge.converters.base import target_module
-from dkd_edge.converters.graphs import build_export_graphs
+from dkd_edge.converters.graphs import build_export_graphs, with_float_init
 from dkd_edge.converters.manifest import build_manifest, model_metadata, write_manifest
 from dkd_edge.converters.options import ConvertOptions
 from dkd_edge.converters.targets import resolve_precision, resolve_target
@@ -89,6 +89,8 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
     bar.set_postfix_str("load")
     model, config, data = load_for_conversion(checkpoint, imgsz)
     graphs = build_export_graphs(model, data, precision, options.calib)
+    if graphs.quantization == "ptq" and not options.full_integer:
+        graphs = with_float_init(graphs)  # see graphs.py: PTQ's int8 initializer
     adjust = getattr(module, "adjust_graphs", None)
     if adjust is not None:
         graphs = adjust(graphs, options)
