@@ -11,6 +11,7 @@ int8 kernels and with exact QDQ semantics, LiteRT, the numpy MIL interpreter for
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import platform
 import time
@@ -27,11 +28,16 @@ from dkd_edge.converters.verify import backend_rollout, reference_rollout, verif
 from dkd_edge.eval.evaluate import TrackerFns, evaluate_rendered, rendered_test_clips
 from dkd_edge.model.loading import bundled_checkpoint, load_model
 from dkd_edge.quant.qat import quantized_graphs
+from dkd_edge.quant.scope import apply_scope
 from dkd_edge.runtime.artifact import open_backend
 
 DEFAULTS = [
-    "int8 comes from QAT when the checkpoint has it (the bundled model does): on every target "
-    "its PCK matches or beats float, while PTQ from `--calib` loses PCK on ONNX and Core ML",
+    "int8 comes from QAT when the checkpoint has it (the bundled model does); `--calib` "
+    "(PTQ) is the no-training alternative",
+    "PTQ keeps `init` float on every target (`--full-integer` quantizes it too): the "
+    "initializer never saw quantization, a few frames drive its activations to +-200 where "
+    "typical frames peak at 6, and its PTQ int8 form lost the first frame (compare the two "
+    "torch PTQ rows)",
     "TFLite int8 keeps `init` float (`--full-integer` quantizes it too): init runs once per "
     "track, and LiteRT's integer kernels agree least with the reference there",
     "the convert gate checks ONNX int8 as exact QDQ (what is written), single-threaded; ORT's "
@@ -115,26 +121,46 @@ def main() -> None:
 
     float_fns = TrackerFns(lambda x: model.init(x), lambda x, k: model.step(x, k))
     float_pck = evaluate_rendered(float_fns, clips, config, progress=False).groups()["Mean"]
-    references = {}
-    q_init, q_step = quantized_graphs(model, data["qat"]) if data.get("qat") else (None, None)
-    if q_init is not None:
-        references["qat"] = TrackerFns(lambda x: tuple(q_init(x)), lambda x, k: tuple(q_step(x, k)))
-    p_init, p_step = quantized_ptq_graphs(model, calib)
-    references["ptq"] = TrackerFns(lambda x: tuple(p_init(x)), lambda x, k: tuple(p_step(x, k)))
+    graphs = {}
+    if data.get("qat"):
+        graphs["qat"] = quantized_graphs(model, data["qat"])
+    graphs["ptq"] = quantized_ptq_graphs(model, calib)
+
+    def reference_for(source: str, int8_init: bool, scope: str = "encoder") -> TrackerFns:
+        """The torch int8 graphs of ``source``; float init where the artifact keeps it, and
+        the step narrowed to the artifact's int8 scope."""
+        q_init, q_step = graphs[source]
+        if scope != "encoder":
+            q_step = apply_scope(copy.deepcopy(q_step), scope)
+        init = (lambda x: tuple(q_init(x))) if int8_init else (lambda x: model.init(x))
+        return TrackerFns(init, lambda x, k: tuple(q_step(x, k)))
+
+    rollouts: dict[tuple[str, bool, str], tuple] = {}
+
+    def reference_rollouts(source: str, int8_init: bool, scope: str) -> tuple:
+        key = (source, int8_init, scope)
+        if key not in rollouts:
+            reference = reference_for(source, int8_init, scope)
+            rollouts[key] = (reference_rollout(reference, frames),
+                             reference_rollout(periodic(reference, args.reinit), frames))
+        return rollouts[key]
 
     rows = []
-    for source, reference in references.items():
-        torch_pck = evaluate_rendered(reference, clips, config, progress=False).groups()["Mean"]
-        plain = reference_rollout(reference, frames)
-        reinit = reference_rollout(periodic(reference, args.reinit), frames)
-        rows.append({"target": "torch", "source": source, "backend": "torch int8 reference",
-                     "pck": torch_pck})
+    for source in graphs:
+        for int8_init in (True, False):
+            rows.append({"target": "torch", "source": source, "backend": "torch int8 reference",
+                         "init": "int8" if int8_init else "float",
+                         "pck": evaluate_rendered(reference_for(source, int8_init), clips,
+                                                  config, progress=False).groups()["Mean"]})
         for target in args.targets.split(","):
             folder = Path(args.work) / f"{target}-{source}"
             options = ConvertOptions(precision="int8", calib=calib if source == "ptq" else None,
                                      verify=False)
-            convert(target, folder, options, checkpoint=args.checkpoint, force=True,
-                    progress=False)
+            manifest = convert(target, folder, options, checkpoint=args.checkpoint, force=True,
+                               progress=False)
+            int8_init = "init" in manifest.get("int8_graphs", ["init", "step"])
+            scope = manifest.get("int8_scope", "encoder")
+            plain, reinit = reference_rollouts(source, int8_init, scope)
             variants = [("default", None)]
             if target == "onnx":
                 variants.append(("exact-qdq", True))
@@ -145,7 +171,8 @@ def main() -> None:
                     backend = OnnxBackend(folder, threads=1, exact_qdq=True)
                 else:
                     backend, _ = open_backend(folder, threads=1)
-                row = {"target": target, "source": source, "backend": backend.name}
+                row = {"target": target, "source": source, "backend": backend.name,
+                       "init": "int8" if int8_init else "float", "int8_scope": scope}
                 row["pck"] = backend_pck(backend, clips, config)
                 row["no_reinit"] = rollout_parity(plain, backend_rollout(backend, frames))
                 row["reinit"] = rollout_parity(
@@ -178,22 +205,28 @@ def render(result: dict) -> str:
         f"**{result['float_pck']:.1f}** on {result['clips']} rendered test clips of 60 frames.",
         "",
         f"Agreement = share of joints within one heatmap pixel of the torch int8 reference of "
-        f"the same source, over a {result['frames']}-frame rollout; drift@f = agreement over "
+        f"the same source (with a float init where the artifact keeps init float), over a "
+        f"{result['frames']}-frame rollout; drift@f = agreement over "
         f"the 10 frames ending at frame f; 'reinit' re-initialises every "
         f"{result['reinit_every']} frames (reference and artifact alike).", "",
-        "| target | source | backend | PCK | agreement | " + " | ".join(
+        "| target | source | init | backend | PCK | agreement | " + " | ".join(
             f"drift@{m}" for m in marks) + " | agreement (reinit) | drift@1000 (reinit) |",
-        "|---" * (9 + 0) + "|---|",
+        "|---" * 12 + "|",
     ]
     for row in result["rows"]:
         if row["target"] == "torch":
-            lines.append(f"| torch | {row['source']} | {row['backend']} | {row['pck']:.1f} | "
+            lines.append(f"| torch | {row['source']} | {row.get('init', 'int8')} | "
+                         f"{row['backend']} | {row['pck']:.1f} | "
                          "1 | " + " | ".join("1" for _ in marks) + " | 1 | 1 |")
             continue
         plain, reinit = row["no_reinit"], row["reinit"]
         drift = [f"{plain['drift'][m]:.3f}" if m in plain["drift"] else "-" for m in marks]
         last = reinit["drift"].get(str(result["frames"]), reinit["drift"].get("1000"))
-        lines.append(f"| {row['target']} | {row['source']} | {row['backend']} | "
+        init = row.get("init", "int8")
+        if row.get("int8_scope", "encoder") != "encoder":
+            init += f"; step int8: {row['int8_scope']}"
+        lines.append(f"| {row['target']} | {row['source']} | {init} | "
+                     f"{row['backend']} | "
                      f"{row['pck']:.1f} | {plain['keypoint_agreement']:.3f} | "
                      + " | ".join(drift) + f" | {reinit['keypoint_agreement']:.3f} | "
                      f"{'-' if last is None else f'{last:.3f}'} |")

@@ -52,6 +52,8 @@ def test_every_pair_converts_within_tolerance(artifacts, target, precision):
     else:
         assert parity["keypoint_agreement"] >= 0.99
         assert manifest["quantization"] == "qat"
+        assert manifest["int8_scope"] == ("stem" if target == "tflite" else "encoder")
+        assert manifest["int8_step_layers"][0] == "input"
     on_disk = json.loads((out / "manifest.json").read_text())
     assert on_disk["target"] == target and on_disk["precision"] == precision
 

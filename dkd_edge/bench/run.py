@@ -79,8 +79,12 @@ def _artifacts(options: BenchOptions) -> list[tuple[Path, str | None]]:
 
 
 def _int8_reference(model, init, step, manifest: dict | None) -> TrackerFns:
-    """The torch int8 graphs; an artifact whose init stayed float gets the float init."""
+    """The torch int8 graphs; an artifact whose init stayed float gets the float init, and
+    the step graph is narrowed to the artifact's ``int8_scope``."""
+    from dkd_edge.quant.scope import apply_scope
+
     int8_graphs = (manifest or {}).get("int8_graphs", ["init", "step"])
+    step = apply_scope(step, (manifest or {}).get("int8_scope", "encoder"))
     init_fn = (lambda x: tuple(init(x))) if "init" in int8_graphs else (lambda x: model.init(x))
     return TrackerFns(init_fn, lambda x, k: tuple(step(x, k)))
 
@@ -147,7 +151,7 @@ def run_bench(options: BenchOptions) -> dict:
                                         config.input_size)
         quantization = manifest.get("quantization")
         key = (quantization, (manifest.get("calibration") or {}).get("sha256"),
-               tuple(manifest.get("int8_graphs", ())))
+               tuple(manifest.get("int8_graphs", ())), manifest.get("int8_scope"))
         if key not in references:
             references[key] = reference_rollout(
                 _reference(model, data, quantization, device if quantization is None else "cpu",

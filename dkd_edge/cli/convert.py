@@ -55,13 +55,17 @@ def print_table(rows: list[tuple[dict, str]]) -> None:
 @click.option("--via-python", type=click.Path(), default=None,
               help="Python of the separate onnx-tf / onnx2tf environment "
                    "(or DKD_VIA_PYTHON).")
+@click.option("--int8-scope", type=click.Choice(["stem", "encoder"]), default="stem",
+              show_default=True,
+              help="TFLite int8: int8 activations in the step encoder's stem and first block "
+                   "(stem), or the whole encoder (encoder).")
 @click.option("--full-integer", is_flag=True,
-              help="int8: quantize the init graph too. Default: init stays float for TFLite, "
-                   "and for every target with --calib (PTQ).")
+              help="int8: quantize the init graph too (TFLite: and the whole encoder). Default: "
+                   "init stays float for TFLite, and for every target with --calib (PTQ).")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest(s) as JSON.")
 def convert(targets, precision, checkpoint, imgsz, out, opset, calib, verify, minimum_ios,
-            coreml_state, via, via_python, full_integer, force, as_json) -> None:
+            coreml_state, via, via_python, int8_scope, full_integer, force, as_json) -> None:
     """Convert a DKD model to mobile artifacts with the kernel state as explicit I/O."""
     from dkd_edge.converters import ConvertOptions
     from dkd_edge.converters import convert as run
@@ -78,7 +82,8 @@ def convert(targets, precision, checkpoint, imgsz, out, opset, calib, verify, mi
     options = ConvertOptions(
         precision=precision, calib=Path(calib) if calib else None, verify=verify, opset=opset,
         via=via, via_python=via_python or os.environ.get("DKD_VIA_PYTHON"),
-        minimum_ios=minimum_ios, coreml_state=coreml_state, full_integer=full_integer)
+        minimum_ios=minimum_ios, coreml_state=coreml_state, full_integer=full_integer,
+        int8_scope=int8_scope)
     rows, refused = [], []
     for spec in specs:
         if out is None:

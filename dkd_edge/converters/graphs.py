@@ -46,6 +46,7 @@ class ExportGraphs:
     int8_graphs: tuple[str, ...] = ()  # which of init/step are quantized
     float_init: nn.Module | None = None  # int8 only: the float init graph ...
     float_reference_init: Callable | None = None  # ... and its torch reference
+    int8_scope: str = "encoder"  # step layers with int8 activations (quant/scope.py)
 
 
 def with_float_init(graphs: ExportGraphs) -> ExportGraphs:

@@ -130,7 +130,11 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
             checkpoint=str(checkpoint) if checkpoint else f"bundled:{config.name}",
             extra=getattr(module, "manifest_extra", lambda o: {})(options))
         if graphs.quantization:
+            from dkd_edge.quant.scope import int8_layers
+
             manifest["int8_graphs"] = list(graphs.int8_graphs)
+            manifest["int8_scope"] = graphs.int8_scope
+            manifest["int8_step_layers"] = int8_layers(graphs.step)
         if graphs.quantization == "ptq":
             manifest["calibration"] = calibration_record(options.calib)
         manifest["state"]["norm_range"] = state_norm_range(

@@ -32,7 +32,7 @@ TARGETS: dict[str, TargetSpec] = {
                        "onnx_target"),
     "tflite": TargetSpec("tflite", ("litert", "android"), PRECISIONS,
                          "model.tflite (signatures init, step)",
-                         ("via", "via_python"),
+                         ("via", "via_python", "int8_scope"),
                          "tflite_target"),
     "coreml": TargetSpec("coreml", ("mlpackage", "ios"), PRECISIONS,
                          "init.mlpackage, step.mlpackage",

@@ -6,16 +6,22 @@ Route (default): litert-torch, same torch, no TensorFlow. The frame input is NHW
 
 - fp32: the float graphs.
 - fp16: float16 weights (ai-edge-quantizer float casting; compute stays float32).
-- int8: the QAT / PTQ pt2e step graph lowered in litert-torch's STATIC mode: int8
-  convolutions, fully-connected layers and adds, an int8 frame input (quantize with the
-  signature's scale and zero point). What stays float, and why: the kernel matching and patch
-  pooling (activation x activation matmuls), the heatmap normalisation (sum / divide), and
-  the float outputs ``heatmaps`` and ``kernels_out`` (a recurrent state must not compound
-  8-bit rounding). The ``init`` signature stays float by default: LiteRT's integer kernels in
+- int8: the QAT / PTQ pt2e step graph lowered in litert-torch's STATIC mode, with an int8
+  frame input (quantize with the signature's scale and zero point). By default
+  (``int8_scope="stem"``) int8 activations run through the step encoder's stem and first
+  inverted residual (its 128x128 layers); later layers keep int8-rounded weights with float
+  activations. Why: LiteRT's integer kernels round a few activations one step away from the
+  torch int8 reference, and each further int8 layer multiplies those differences (see
+  ``dkd_edge/quant/scope.py``); with the whole encoder int8 (``int8_scope="encoder"``)
+  keypoint agreement was 0.926-0.959 on dkd-small, under the 0.99 gate. What always stays
+  float: the kernel matching and patch pooling (activation x activation matmuls), the
+  heatmap normalisation (sum / divide), and the float outputs ``heatmaps`` and
+  ``kernels_out`` (a recurrent state must not compound 8-bit rounding).
+  The ``init`` signature stays float by default: LiteRT's integer kernels in
   the 1.5 GFLOP initializer (a U-Net decoder of upsample + add chains) round differently from
   the reference, and measured keypoint agreement on the init frame fell to 0.77-0.86; init
   runs once per track, so float costs little. ``ConvertOptions(full_integer=True)``
-  quantizes it too, and the convert-time gate decides.
+  quantizes it and the whole encoder, and the convert-time gate decides.
 
 Alternative routes (``--via onnx-tf`` / ``--via onnx2tf``): see ``tflite_via.py``.
 """
@@ -31,6 +37,7 @@ import torch
 from torch import nn
 
 from dkd_edge.converters.base import io_tables
+from dkd_edge.errors import DkdError
 from dkd_edge.runtime.backend import RuntimeDependencyError
 
 LAYOUT = "NHWC"
@@ -88,10 +95,24 @@ def _quant_config(graphs):
 
 
 def adjust_graphs(graphs, options):
-    """int8: keep ``init`` float unless ``full_integer`` (see the module docstring)."""
-    if graphs.precision == "int8" and not options.full_integer and graphs.float_init is not None:
-        from dkd_edge.converters.graphs import with_float_init
+    """int8: keep ``init`` float and narrow the step's int8 activations to ``int8_scope``,
+    unless ``full_integer`` (see the module docstring)."""
+    if graphs.precision != "int8" or options.full_integer:
+        return graphs
+    from dkd_edge.quant.scope import SCOPES, keep_int8_activations
 
+    if options.int8_scope not in SCOPES:
+        raise DkdError(f"unknown --int8-scope {options.int8_scope!r}: use one of "
+                       f"{', '.join(SCOPES)}")
+    import dataclasses
+
+    from dkd_edge.converters.graphs import with_float_init
+
+    prefixes = SCOPES[options.int8_scope]
+    if prefixes is not None:
+        keep_int8_activations(graphs.step, prefixes)  # the reference runs the same graph
+    graphs = dataclasses.replace(graphs, int8_scope=options.int8_scope)
+    if graphs.float_init is not None and "init" in graphs.int8_graphs:
         return with_float_init(graphs)
     return graphs
 
