@@ -5,13 +5,14 @@
 #   bash scripts/train_default.sh              # dkd-small, the bundled default (~4 h, 2 cores)
 #   bash scripts/train_default.sh dkd-tiny     # the test model (a few minutes)
 #
-# The dkd-small recipe (v3), phase by phase (see docs/MODEL_CARD.md):
+# The dkd-small recipe (v3.1), phase by phase (see docs/MODEL_CARD.md):
 #   1. init      the initializer on single frames, heatmap MSE, 2,000 steps
 #   2. dkd       the step path on 10-frame clips, initializer frozen, MSE + adversarial
 #   3. peak      + the spatial cross-entropy peak loss (--peak-weight 0.5)
 #   4. long      20-frame clips, --peak-weight 1.0
 #   5. init-ft   the initializer fine-tuned with the peak loss
-#   6. qat       int8-aware fine-tuning of both graphs, with the fine-tuned initializer
+#   6. qat       int8-aware fine-tuning of both graphs, with the fine-tuned initializer,
+#                with rounding noise (--rounding-noise 0.1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG=${1:-dkd-small}
@@ -39,5 +40,6 @@ train --stage dkd --out "$RUNS/long" --init-from "$(final peak dkd)" \
 train --stage init --out "$RUNS/init-ft" --init-from "$(final base init)" \
       --steps 1100 --lr 5e-4 --peak-weight 0.5                                  # 5
 train --stage qat --out "$RUNS/final" --init-from "$(final long dkd)" \
-      --initializer-from "$(final init-ft init)" --steps 150 --peak-weight 1.0  # 6
+      --initializer-from "$(final init-ft init)" --steps 150 --peak-weight 1.0 \
+      --rounding-noise 0.1                                                      # 6
 python -m dkd_edge.model.bundle "$(final final qat)" "dkd_edge/weights/$CONFIG.pt"

@@ -69,14 +69,7 @@ def test_corrupt_or_empty_sets_get_one_line_errors(tmp_path, calib_file):
     assert result.exit_code == 2 and "--clips >= 1" in result.output
 
 
-TFLITE_PTQ_GAP = pytest.mark.xfail(
-    strict=True, raises=DkdError,
-    reason="known gap: LiteRT's integer kernels agree on ~0.95 of keypoints with the torch PTQ "
-           "reference on dkd-tiny (needs 0.99); convert refuses to write it")
-
-
-@pytest.mark.parametrize("target", ["onnx", pytest.param("tflite", marks=TFLITE_PTQ_GAP),
-                                    "coreml"])
+@pytest.mark.parametrize("target", ["onnx", "tflite", "coreml"])
 def test_ptq_converts_every_target_from_one_set(tmp_path, calib_file, target):
     out = tmp_path / target
     manifest = convert(target, out, ConvertOptions(precision="int8", calib=calib_file),

@@ -55,10 +55,9 @@ def print_table(rows: list[tuple[dict, str]]) -> None:
 @click.option("--via-python", type=click.Path(), default=None,
               help="Python of the separate onnx-tf / onnx2tf environment "
                    "(or DKD_VIA_PYTHON).")
-@click.option("--int8-scope", type=click.Choice(["stem", "encoder"]), default="stem",
-              show_default=True,
-              help="TFLite int8: int8 activations in the step encoder's stem and first block "
-                   "(stem), or the whole encoder (encoder).")
+@click.option("--int8-scope", type=click.Choice(["stem", "encoder"]), default=None,
+              help="int8: activations int8 in the step encoder's stem and first block (stem; "
+                   "TFLite's default) or in the whole encoder (encoder; the others' default).")
 @click.option("--full-integer", is_flag=True,
               help="int8: quantize the init graph too (TFLite: and the whole encoder). Default: "
                    "init stays float for TFLite, and for every target with --calib (PTQ).")

@@ -116,3 +116,24 @@ def torch_outputs(graphs: ExportGraphs) -> dict[str, torch.Tensor]:
     heatmaps, kernels = graphs.init(graphs.frame)
     heatmaps2, kernels2 = graphs.step(graphs.frame, kernels)
     return {"heatmaps": heatmaps, "kernels": kernels, "kernels_out": kernels2}
+
+
+def with_int8_scope(graphs: ExportGraphs, scope: str) -> ExportGraphs:
+    """int8 graphs whose step keeps int8 activations only in ``scope`` (quant/scope.py); the
+    reference runs the same, narrowed, graph."""
+    import dataclasses
+
+    from dkd_edge.quant.scope import SCOPES, keep_int8_activations
+
+    if scope not in SCOPES:
+        raise DkdError(f"unknown --int8-scope {scope!r}: use one of {', '.join(SCOPES)}")
+    if SCOPES[scope] is not None:
+        keep_int8_activations(graphs.step, SCOPES[scope])  # the reference closes over it
+        folded = graphs.folded
+        if folded is not None:
+            def folded_in_scope():
+                init, step = folded()
+                keep_int8_activations(step, SCOPES[scope])
+                return init, step
+            graphs = dataclasses.replace(graphs, folded=folded_in_scope)
+    return dataclasses.replace(graphs, int8_scope=scope)

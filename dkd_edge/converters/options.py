@@ -14,9 +14,10 @@ class ConvertOptions:
     QAT), ``verify`` (30-frame rollout against torch before anything is written),
     ``verify_frames``, ``full_integer`` (int8: quantize ``init`` too; by default it stays
     float for TFLite, and for every target with ``calib``). ONNX: ``opset`` (>= 18).
-    TFLite: ``via`` (litert-torch, onnx-tf, onnx2tf), ``via_python`` (the separate Python
-    that has onnx-tf / onnx2tf) and ``int8_scope`` (``stem``: int8 activations in the step
-    encoder's stem and first block only, the default; ``encoder``: the whole encoder). Core ML:
+    ``int8_scope`` (step layers with int8 activations: ``stem``, the encoder's stem and
+    first block, TFLite's default; ``encoder``, the whole encoder, the others' default).
+    TFLite: ``via`` (litert-torch, onnx-tf, onnx2tf) and ``via_python`` (the separate Python
+    that has onnx-tf / onnx2tf). Core ML:
     ``minimum_ios`` (16, 17, 18, ...) and ``coreml_state`` (iOS 18 ``StateType`` variant).
     """
 
@@ -25,9 +26,9 @@ class ConvertOptions:
     verify: bool = True
     verify_frames: int = 30
     full_integer: bool = False
+    int8_scope: str | None = None  # None: the target's default (TargetSpec.int8_scope)
     opset: int = 18
     via: str = "litert-torch"
     via_python: str | None = None
-    int8_scope: str = "stem"
     minimum_ios: int | None = None  # None: iOS 16, or iOS 17 for int8 (quantize op)
     coreml_state: bool = False

@@ -14,7 +14,7 @@ import torch
 from tqdm import tqdm
 
 from dkd_edge.converters.base import target_module
-from dkd_edge.converters.graphs import build_export_graphs, with_float_init
+from dkd_edge.converters.graphs import build_export_graphs, with_float_init, with_int8_scope
 from dkd_edge.converters.manifest import build_manifest, model_metadata, write_manifest
 from dkd_edge.converters.options import ConvertOptions
 from dkd_edge.converters.targets import resolve_precision, resolve_target
@@ -91,6 +91,9 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
     graphs = build_export_graphs(model, data, precision, options.calib)
     if graphs.quantization == "ptq" and not options.full_integer:
         graphs = with_float_init(graphs)  # see graphs.py: PTQ's int8 initializer
+    if graphs.quantization:
+        scope = "encoder" if options.full_integer else (options.int8_scope or spec.int8_scope)
+        graphs = with_int8_scope(graphs, scope)
     adjust = getattr(module, "adjust_graphs", None)
     if adjust is not None:
         graphs = adjust(graphs, options)

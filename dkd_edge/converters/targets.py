@@ -25,6 +25,7 @@ class TargetSpec:
     files: str
     options: tuple[str, ...]  # target-specific ConvertOptions fields it reads
     module: str  # dkd_edge.converters.<module>
+    int8_scope: str = "encoder"  # default step layers with int8 activations (quant/scope.py)
 
 
 TARGETS: dict[str, TargetSpec] = {
@@ -32,8 +33,8 @@ TARGETS: dict[str, TargetSpec] = {
                        "onnx_target"),
     "tflite": TargetSpec("tflite", ("litert", "android"), PRECISIONS,
                          "model.tflite (signatures init, step)",
-                         ("via", "via_python", "int8_scope"),
-                         "tflite_target"),
+                         ("via", "via_python"),
+                         "tflite_target", int8_scope="stem"),
     "coreml": TargetSpec("coreml", ("mlpackage", "ios"), PRECISIONS,
                          "init.mlpackage, step.mlpackage",
                          ("minimum_ios", "coreml_state"), "coreml_target"),

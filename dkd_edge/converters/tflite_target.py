@@ -37,7 +37,6 @@ import torch
 from torch import nn
 
 from dkd_edge.converters.base import io_tables
-from dkd_edge.errors import DkdError
 from dkd_edge.runtime.backend import RuntimeDependencyError
 
 LAYOUT = "NHWC"
@@ -95,24 +94,10 @@ def _quant_config(graphs):
 
 
 def adjust_graphs(graphs, options):
-    """int8: keep ``init`` float and narrow the step's int8 activations to ``int8_scope``,
-    unless ``full_integer`` (see the module docstring)."""
-    if graphs.precision != "int8" or options.full_integer:
-        return graphs
-    from dkd_edge.quant.scope import SCOPES, keep_int8_activations
+    """int8: keep ``init`` float unless ``full_integer`` (see the module docstring)."""
+    if graphs.precision == "int8" and not options.full_integer and "init" in graphs.int8_graphs:
+        from dkd_edge.converters.graphs import with_float_init
 
-    if options.int8_scope not in SCOPES:
-        raise DkdError(f"unknown --int8-scope {options.int8_scope!r}: use one of "
-                       f"{', '.join(SCOPES)}")
-    import dataclasses
-
-    from dkd_edge.converters.graphs import with_float_init
-
-    prefixes = SCOPES[options.int8_scope]
-    if prefixes is not None:
-        keep_int8_activations(graphs.step, prefixes)  # the reference runs the same graph
-    graphs = dataclasses.replace(graphs, int8_scope=options.int8_scope)
-    if graphs.float_init is not None and "init" in graphs.int8_graphs:
         return with_float_init(graphs)
     return graphs
 
