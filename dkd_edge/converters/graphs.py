@@ -123,17 +123,13 @@ def with_int8_scope(graphs: ExportGraphs, scope: str) -> ExportGraphs:
     reference runs the same, narrowed, graph."""
     import dataclasses
 
-    from dkd_edge.quant.scope import SCOPES, keep_int8_activations
+    from dkd_edge.quant.scope import apply_scope
 
-    if scope not in SCOPES:
-        raise DkdError(f"unknown --int8-scope {scope!r}: use one of {', '.join(SCOPES)}")
-    if SCOPES[scope] is not None:
-        keep_int8_activations(graphs.step, SCOPES[scope])  # the reference closes over it
-        folded = graphs.folded
-        if folded is not None:
-            def folded_in_scope():
-                init, step = folded()
-                keep_int8_activations(step, SCOPES[scope])
-                return init, step
-            graphs = dataclasses.replace(graphs, folded=folded_in_scope)
+    apply_scope(graphs.step, scope)  # in place: the reference closes over this graph
+    folded = graphs.folded
+    if folded is not None:
+        def folded_in_scope():
+            init, step = folded()
+            return init, apply_scope(step, scope)
+        graphs = dataclasses.replace(graphs, folded=folded_in_scope)
     return dataclasses.replace(graphs, int8_scope=scope)

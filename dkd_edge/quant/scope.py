@@ -13,7 +13,10 @@ float, and the same edit is made to the torch reference.
 from __future__ import annotations
 
 import torch
-from torch.fx import GraphModule, Node
+from torch.fx import GraphModule
+
+from dkd_edge.errors import DkdError
+from dkd_edge.quant.quantizer import _module_path
 
 _Q = torch.ops.quantized_decomposed
 QUANTIZE = _Q.quantize_per_tensor.default
@@ -22,11 +25,6 @@ DEQUANTIZE = _Q.dequantize_per_tensor.default
 # The step encoder's stride-2 stem and first inverted residual (its 128x128 layers).
 STEM = (".encoder.stem.", ".encoder.s4.0.")
 SCOPES = {"stem": STEM, "encoder": None}
-
-
-def _module_path(node: Node) -> str:
-    stack = node.meta.get("nn_module_stack") or {}
-    return list(stack.values())[-1][0] if stack else ""
 
 
 def keep_int8_activations(graph: GraphModule, prefixes: tuple[str, ...]) -> int:
@@ -65,9 +63,9 @@ def int8_layers(graph: GraphModule) -> list[str]:
 
 
 def apply_scope(step: GraphModule, scope: str) -> GraphModule:
-    """A reference step graph narrowed to an artifact's ``int8_scope`` (from its manifest)."""
+    """``step`` narrowed in place to an int8 scope (``SCOPES``); returns it."""
     if scope not in SCOPES:
-        raise ValueError(f"unknown int8 scope {scope!r}")
+        raise DkdError(f"unknown --int8-scope {scope!r}: use one of {', '.join(SCOPES)}")
     if SCOPES[scope] is not None:
         keep_int8_activations(step, SCOPES[scope])
     return step
