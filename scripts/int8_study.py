@@ -40,10 +40,12 @@ DEFAULTS = [
     "torch PTQ rows)",
     "TFLite int8 keeps `init` float (`--full-integer` quantizes it too): init runs once per "
     "track, and LiteRT's integer kernels agree least with the reference there",
-    "TFLite int8 keeps int8 activations in the step encoder's stem and first block only "
+    "TFLite int8 keeps int8 activations in the step encoder's stem conv only "
     "(`--int8-scope stem`): with the whole encoder int8 the 30-frame agreement was 0.926 (v3) "
     "and 0.959 (v3.1), as each int8 layer multiplied LiteRT's one-step rounding differences; "
-    "the rows above are the stem scope",
+    "the TFLite rows above had the stem and the first inverted residual int8 (0.988 / 0.989); "
+    "with the stem conv alone `dkd-edge bench --model D --frames 1000` measured 0.999 (QAT) "
+    "and 0.998 (PTQ, default `dkd-edge calibrate` set)",
     "the convert gate checks ONNX int8 as exact QDQ (what is written), single-threaded; ORT's "
     "fused int8 kernels are measured beside it by `bench`, not gated",
     "periodic re-initialisation stays off in `PoseTracker` by default (`reinit_every=0`), "

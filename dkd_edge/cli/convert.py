@@ -56,7 +56,7 @@ def print_table(rows: list[tuple[dict, str]]) -> None:
               help="Python of the separate onnx-tf / onnx2tf environment "
                    "(or DKD_VIA_PYTHON).")
 @click.option("--int8-scope", type=click.Choice(["stem", "encoder"]), default=None,
-              help="int8: activations int8 in the step encoder's stem and first block (stem; "
+              help="int8: activations int8 in the step encoder's stem conv only (stem; "
                    "TFLite's default) or in the whole encoder (encoder; the others' default).")
 @click.option("--full-integer", is_flag=True,
               help="int8: quantize the init graph too (TFLite: and the whole encoder). Default: "

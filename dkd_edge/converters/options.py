@@ -14,7 +14,7 @@ class ConvertOptions:
     QAT), ``verify`` (30-frame rollout against torch before anything is written),
     ``verify_frames``, ``full_integer`` (int8: quantize ``init`` too; by default it stays
     float for TFLite, and for every target with ``calib``), ``int8_scope`` (step layers with
-    int8 activations: ``stem``, the encoder's stem and first block, TFLite's default;
+    int8 activations: ``stem``, the encoder's stem conv, TFLite's default;
     ``encoder``, the whole encoder, the others' default). ONNX: ``opset`` (>= 18). TFLite:
     ``via`` (litert-torch, onnx-tf, onnx2tf) and ``via_python`` (the separate Python that
     has onnx-tf / onnx2tf). Core ML:

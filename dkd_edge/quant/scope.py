@@ -22,8 +22,10 @@ _Q = torch.ops.quantized_decomposed
 QUANTIZE = _Q.quantize_per_tensor.default
 DEQUANTIZE = _Q.dequantize_per_tensor.default
 
-# The step encoder's stride-2 stem and first inverted residual (its 128x128 layers).
-STEM = (".encoder.stem.", ".encoder.s4.0.")
+# The step encoder's stride-2 stem conv (its first layer, at 128x128). With the first
+# inverted residual int8 too, LiteRT's 1,000-frame agreement on dkd-small v3.1 was 0.988
+# (QAT); with the stem alone 0.999.
+STEM = (".encoder.stem.",)
 SCOPES = {"stem": STEM, "encoder": None}
 
 
