@@ -4,6 +4,8 @@ which never imports torch).
     backend = TorchReferenceBackend()                    # bundled dkd-small, float, CPU
     backend = TorchReferenceBackend(ckpt, device="cuda") # the "GPU model"
     backend = TorchReferenceBackend(ckpt, quantized=True)  # the torch int8 (QAT) graphs
+    backend = TorchReferenceBackend(ckpt, like="out/onnx")  # ... as that int8 artifact has
+                                                          # them (scope, weight bits, PTQ)
     heatmaps, kernels = backend.init(frame)              # numpy in, numpy out
 
 It is what artifacts are compared against: the same ``init`` / ``step`` contract as the
@@ -27,13 +29,26 @@ class TorchReferenceBackend(Backend):
     frame_layout = "NCHW"
 
     def __init__(self, checkpoint: str | Path | None = None, device: str = "cpu",
-                 quantized: bool = False):
-        from dkd_edge.bench.run import resolve_device
+                 quantized: bool = False, like: str | Path | None = None):
+        """``like``: an int8 artifact folder; the reference is then the torch int8 model
+        edited as its manifest says (float init, int8 scope, weight bits, PTQ set)."""
+        from dkd_edge.bench.run import resolve_device, torch_reference
         from dkd_edge.model.loading import load_model
 
         model, self.config, data = load_model(checkpoint)
         self.device = resolve_device(device)
-        if quantized:
+        if like is not None:
+            from dkd_edge.runtime.artifact import read_manifest
+
+            manifest = read_manifest(Path(like))
+            if not manifest.get("quantization"):
+                raise DkdError(f"{like} is a {manifest['precision']} artifact: `like` is for "
+                               "int8 artifacts; use quantized=False for float ones")
+            fns = torch_reference(model.cpu(), data, manifest["quantization"], "cpu", manifest)
+            self.device = "cpu"
+            self._init, self._step = fns.init, fns.step
+            self.name = "torch-int8"
+        elif quantized:
             if not data.get("qat"):
                 raise DkdError("this checkpoint has no QAT graphs: train `--stage qat` or use "
                                "quantized=False")

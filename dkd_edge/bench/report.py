@@ -36,7 +36,7 @@ def markdown(result: dict) -> str:
 
 def _gate(row: dict) -> str:
     gate = row.get("gate", "passed")
-    return "passed" if gate == "passed" else "refused"
+    return gate if gate in ("passed", "not verified") else "refused"
 
 
 def plot(result: dict, path: Path) -> None:

@@ -89,8 +89,11 @@ def _int8_reference(model, init, step, manifest: dict | None) -> TrackerFns:
     return TrackerFns(init_fn, lambda x, k: tuple(step(x, k)))
 
 
-def _reference(model, data, quantization: str | None, device: str,
-               manifest: dict | None = None) -> TrackerFns:
+def torch_reference(model, data, quantization: str | None, device: str,
+                    manifest: dict | None = None) -> TrackerFns:
+    """The torch model an artifact is compared with: the float model, or the torch int8
+    graphs (QAT or PTQ) edited as the artifact's manifest says (float init, int8 scope,
+    weight bits)."""
     if quantization is None:
         model = model.to(device)
 
@@ -99,10 +102,11 @@ def _reference(model, data, quantization: str | None, device: str,
 
         return TrackerFns(lambda x: tuple(t.cpu() for t in model.init(to(x))),
                           lambda x, k: tuple(t.cpu() for t in model.step(to(x), to(k))))
+    bits = int((manifest or {}).get("int8_weight_bits", 8))
     if quantization == "qat":
         from dkd_edge.quant.qat import quantized_graphs
 
-        init, step = quantized_graphs(model.cpu(), data["qat"])
+        init, step = quantized_graphs(model.cpu(), data["qat"], weight_bits=bits)
         return _int8_reference(model, init, step, manifest)
     if quantization == "ptq":
         from dkd_edge.calibration.ptq import quantized_ptq_graphs
@@ -116,7 +120,7 @@ def _reference(model, data, quantization: str | None, device: str,
                            "reference (recreate it and convert again)")
         if sha256(path) != record["sha256"]:
             raise DkdError(f"{path} changed since the artifact was converted: convert again")
-        init, step = quantized_ptq_graphs(model.cpu(), path)
+        init, step = quantized_ptq_graphs(model.cpu(), path, weight_bits=bits)
         return _int8_reference(model, init, step, manifest)
     raise DkdError(f"no torch reference for {quantization!r} artifacts")
 
@@ -151,12 +155,12 @@ def run_bench(options: BenchOptions) -> dict:
                                         config.input_size)
         quantization = manifest.get("quantization")
         key = (quantization, (manifest.get("calibration") or {}).get("sha256"),
-               tuple(manifest.get("int8_graphs", ())), manifest.get("int8_scope"))
+               tuple(manifest.get("int8_graphs", ())), manifest.get("int8_scope"),
+               manifest.get("int8_weight_bits"))
         if key not in references:
+            on = device if quantization is None else "cpu"
             references[key] = reference_rollout(
-                _reference(model, data, quantization, device if quantization is None else "cpu",
-                           manifest),
-                frames)
+                torch_reference(model, data, quantization, on, manifest), frames)
         size = sum(f["bytes"] for f in manifest["files"]) / 1e6
         for backend_name in _backends(manifest):
             backend, _ = open_backend(folder, backend_name, threads=options.threads[0])
@@ -170,7 +174,8 @@ def run_bench(options: BenchOptions) -> dict:
                 rows.append({"target": manifest["target"], "precision": manifest["precision"],
                              "backend": backend.name, "threads": threads, "size_mb": size,
                              **timing, **parity, "pck": pck, "path": str(folder),
-                             "gate": refusal or "passed"})
+                             "gate": refusal or ("passed" if manifest.get("parity")
+                                                 else "not verified")})
     compare = [{"path": str(path), "threads": t, "ms_median": time_external_tflite(path, t)}
                for path in options.compare for t in options.threads]
     return {

@@ -39,10 +39,17 @@ def calibrated_graphs(model: DKD, calib: str | Path):
     return init, step
 
 
-def quantized_ptq_graphs(model: DKD, calib: str | Path, fold: bool = False):
-    """The calibrated graphs after ``convert_pt2e`` (``fold=True``: int8 weight constants)."""
+def quantized_ptq_graphs(model: DKD, calib: str | Path, fold: bool = False,
+                         weight_bits: int = 8):
+    """The calibrated graphs after ``convert_pt2e`` (``fold=True``: int8 weight constants;
+    ``weight_bits=7``: weights within -63..63, quant/weight_range.py)."""
     from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e
 
-    init, step = calibrated_graphs(model, calib)
-    return (convert_pt2e(copy.deepcopy(init), fold_quantize=fold),
-            convert_pt2e(copy.deepcopy(step), fold_quantize=fold))
+    from dkd_edge.quant.weight_range import narrow_weight_range
+
+    converted = []
+    for graph in calibrated_graphs(model, calib):
+        graph = copy.deepcopy(graph)
+        narrow_weight_range(graph, weight_bits)
+        converted.append(convert_pt2e(graph, fold_quantize=fold))
+    return tuple(converted)

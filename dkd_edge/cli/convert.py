@@ -57,14 +57,18 @@ def print_table(rows: list[tuple[dict, str]]) -> None:
                    "(or DKD_VIA_PYTHON).")
 @click.option("--int8-scope", type=click.Choice(["stem", "encoder"]), default=None,
               help="int8: activations int8 in the step encoder's stem conv only (stem; "
-                   "TFLite's default) or in the whole encoder (encoder; the others' default).")
+                   "the ONNX and TFLite default) or in the whole encoder (encoder; Core ML's).")
+@click.option("--int8-weight-bits", type=click.Choice(["7", "8"]), default=None,
+              help="int8: 7 keeps weights within -63..63 so that x86 integer kernels without "
+                   "VNNI (ONNX Runtime) cannot saturate; ONNX's default is 7, the others' 8.")
 @click.option("--full-integer", is_flag=True,
               help="int8: quantize the init graph too (TFLite: and the whole encoder). Default: "
                    "init stays float for TFLite, and for every target with --calib (PTQ).")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest(s) as JSON.")
 def convert(targets, precision, checkpoint, imgsz, out, opset, calib, verify, minimum_ios,
-            coreml_state, via, via_python, int8_scope, full_integer, force, as_json) -> None:
+            coreml_state, via, via_python, int8_scope, int8_weight_bits, full_integer, force,
+            as_json) -> None:
     """Convert a DKD model to mobile artifacts with the kernel state as explicit I/O."""
     from dkd_edge.converters import ConvertOptions
     from dkd_edge.converters import convert as run
@@ -82,7 +86,8 @@ def convert(targets, precision, checkpoint, imgsz, out, opset, calib, verify, mi
         precision=precision, calib=Path(calib) if calib else None, verify=verify, opset=opset,
         via=via, via_python=via_python or os.environ.get("DKD_VIA_PYTHON"),
         minimum_ios=minimum_ios, coreml_state=coreml_state, full_integer=full_integer,
-        int8_scope=int8_scope)
+        int8_scope=int8_scope,
+        int8_weight_bits=int(int8_weight_bits) if int8_weight_bits else None)
     rows, refused = [], []
     for spec in specs:
         if out is None:

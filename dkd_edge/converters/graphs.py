@@ -47,6 +47,7 @@ class ExportGraphs:
     float_init: nn.Module | None = None  # int8 only: the float init graph ...
     float_reference_init: Callable | None = None  # ... and its torch reference
     int8_scope: str = "encoder"  # step layers with int8 activations (quant/scope.py)
+    int8_weight_bits: int = 8  # 7: weights within -63..63 (quant/weight_range.py)
 
 
 def with_float_init(graphs: ExportGraphs) -> ExportGraphs:
@@ -71,8 +72,9 @@ def _examples(config: DKDConfig) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def build_export_graphs(model: DKD, checkpoint: dict, precision: str,
-                        calib: Path | None = None) -> ExportGraphs:
-    """The graphs for ``precision``; int8 needs QAT weights or a calibration file."""
+                        calib: Path | None = None, weight_bits: int = 8) -> ExportGraphs:
+    """The graphs for ``precision``; int8 needs QAT weights or a calibration file.
+    ``weight_bits`` (int8): 8, or 7 for weights within -63..63 (quant/weight_range.py)."""
     model = model.eval()
     config = model.config
     frame, kernels = _examples(config)
@@ -88,26 +90,26 @@ def build_export_graphs(model: DKD, checkpoint: dict, precision: str,
         if qat_state:
             print("note: --calib given, so int8 comes from post-training calibration of the "
                   "float weights; this checkpoint's QAT graphs are not used")
-        init_q, step_q = quantized_ptq_graphs(model, calib)
+        init_q, step_q = quantized_ptq_graphs(model, calib, weight_bits=weight_bits)
         source = "ptq"
 
         def folded():
-            return quantized_ptq_graphs(model, calib, fold=True)
+            return quantized_ptq_graphs(model, calib, fold=True, weight_bits=weight_bits)
     elif qat_state:
         from dkd_edge.quant.qat import quantized_graphs
 
-        init_q, step_q = quantized_graphs(model, qat_state)
+        init_q, step_q = quantized_graphs(model, qat_state, weight_bits=weight_bits)
         source = "qat"
 
         def folded():
-            return quantized_graphs(model, qat_state, fold=True)
+            return quantized_graphs(model, qat_state, fold=True, weight_bits=weight_bits)
     else:
         raise DkdError("int8 needs a QAT checkpoint (dkd-edge train --stage qat) or "
                        "calibration data (--calib FILE.npz from `dkd-edge calibrate`)")
     reference = TrackerFns(lambda x: tuple(init_q(x)), lambda x, k: tuple(step_q(x, k)))
     return ExportGraphs(init_q, step_q, reference, config, precision, source, frame, kernels,
                         folded, ("init", "step"), InitGraph(fold_batchnorm(model)).eval(),
-                        lambda x: model.init(x))
+                        lambda x: model.init(x), int8_weight_bits=weight_bits)
 
 
 @torch.no_grad()

@@ -11,11 +11,14 @@ class ConvertOptions:
     """Options for one conversion.
 
     Common: ``precision`` (fp32, fp16, int8), ``calib`` (a calibration .npz for int8 without
-    QAT), ``verify`` (30-frame rollout against torch before anything is written),
-    ``verify_frames``, ``full_integer`` (int8: quantize ``init`` too; by default it stays
-    float for TFLite, and for every target with ``calib``), ``int8_scope`` (step layers with
-    int8 activations: ``stem``, the encoder's stem conv, TFLite's default;
-    ``encoder``, the whole encoder, the others' default). ONNX: ``opset`` (>= 18). TFLite:
+    QAT), ``verify`` (a rollout against torch before anything is written),
+    ``verify_frames`` (30 for fp32 / fp16, 120 for int8), ``full_integer`` (int8: quantize
+    ``init`` too; by default it stays float for TFLite, and for every target with ``calib``),
+    ``int8_scope`` (step layers with int8 activations: ``stem``, the encoder's stem conv,
+    the ONNX and TFLite default;
+    ``encoder``, the whole encoder, Core ML's default), ``int8_weight_bits`` (8, or 7 for
+    weights within -63..63 so that x86 integer kernels without VNNI cannot saturate; ONNX's
+    default is 7, the others' 8). ONNX: ``opset`` (>= 18). TFLite:
     ``via`` (litert-torch, onnx-tf, onnx2tf) and ``via_python`` (the separate Python that
     has onnx-tf / onnx2tf). Core ML:
     ``minimum_ios`` (16, 17, 18, ...) and ``coreml_state`` (iOS 18 ``StateType`` variant).
@@ -24,9 +27,10 @@ class ConvertOptions:
     precision: str = "fp32"
     calib: Path | None = None
     verify: bool = True
-    verify_frames: int = 30
+    verify_frames: int | None = None  # None: 30 for fp32 / fp16, 120 for int8
     full_integer: bool = False
     int8_scope: str | None = None  # None: the target's default (TargetSpec.int8_scope)
+    int8_weight_bits: int | None = None  # None: the target's default (TargetSpec)
     opset: int = 18
     via: str = "litert-torch"
     via_python: str | None = None

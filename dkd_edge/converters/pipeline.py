@@ -19,6 +19,7 @@ from dkd_edge.converters.manifest import build_manifest, model_metadata, write_m
 from dkd_edge.converters.options import ConvertOptions
 from dkd_edge.converters.targets import resolve_precision, resolve_target
 from dkd_edge.converters.verify import (
+    VERIFY_FRAMES,
     ParityError,
     backend_rollout,
     compare_heatmaps,
@@ -77,7 +78,9 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
     options = options or ConvertOptions()
     spec = resolve_target(target)
     precision = resolve_precision(options.precision)
-    options = dataclasses.replace(options, precision=precision)
+    options = dataclasses.replace(
+        options, precision=precision,
+        verify_frames=options.verify_frames or VERIFY_FRAMES[precision])
     out = Path(out)
     if out.exists() and not force:
         raise DkdError(f"{out} exists: choose another --out or pass --force to replace it")
@@ -88,7 +91,8 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
                disable=not progress)
     bar.set_postfix_str("load")
     model, config, data = load_for_conversion(checkpoint, imgsz)
-    graphs = build_export_graphs(model, data, precision, options.calib)
+    weight_bits = options.int8_weight_bits or spec.int8_weight_bits
+    graphs = build_export_graphs(model, data, precision, options.calib, weight_bits)
     if graphs.quantization == "ptq" and not options.full_integer:
         graphs = with_float_init(graphs)  # see graphs.py: PTQ's int8 initializer
     if graphs.quantization:
@@ -137,6 +141,7 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
 
             manifest["int8_graphs"] = list(graphs.int8_graphs)
             manifest["int8_scope"] = graphs.int8_scope
+            manifest["int8_weight_bits"] = graphs.int8_weight_bits
             manifest["int8_step_layers"] = int8_layers(graphs.step)
         if graphs.quantization == "ptq":
             manifest["calibration"] = calibration_record(options.calib)

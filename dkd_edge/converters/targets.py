@@ -26,11 +26,12 @@ class TargetSpec:
     options: tuple[str, ...]  # target-specific ConvertOptions fields it reads
     module: str  # dkd_edge.converters.<module>
     int8_scope: str = "encoder"  # default step layers with int8 activations (quant/scope.py)
+    int8_weight_bits: int = 8  # default int8 weight range (quant/weight_range.py)
 
 
 TARGETS: dict[str, TargetSpec] = {
     "onnx": TargetSpec("onnx", (), PRECISIONS, "init.onnx, step.onnx", ("opset",),
-                       "onnx_target"),
+                       "onnx_target", int8_scope="stem", int8_weight_bits=7),
     "tflite": TargetSpec("tflite", ("litert", "android"), PRECISIONS,
                          "model.tflite (signatures init, step)",
                          ("via", "via_python"),

@@ -44,13 +44,18 @@ def load_qat_graphs(model: DKD, qat_state: dict):
     return freeze(init), freeze(step)
 
 
-def quantized_graphs(model: DKD, qat_state: dict, fold: bool = False):
+def quantized_graphs(model: DKD, qat_state: dict, fold: bool = False, weight_bits: int = 8):
     """The QAT graphs after ``convert_pt2e``: int8 weights and quantize/dequantize pairs,
     the torch int8 model that converters export and verify against. ``fold=True`` stores
-    the weights as int8 constants (same numbers; the form Core ML's converter reads)."""
+    the weights as int8 constants (same numbers; the form Core ML's converter reads).
+    ``weight_bits=7`` narrows the weights to -63..63 (quant/weight_range.py)."""
     from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e
 
+    from dkd_edge.quant.weight_range import narrow_weight_range
+
     init, step = load_qat_graphs(model, qat_state)
+    narrow_weight_range(init, weight_bits)
+    narrow_weight_range(step, weight_bits)
     return convert_pt2e(init, fold_quantize=fold), convert_pt2e(step, fold_quantize=fold)
 
 
