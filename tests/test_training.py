@@ -149,6 +149,30 @@ def test_eval_json_reports_every_mode(tiny_run, penn_root, jhmdb_root):
     assert data["per_joint"]["dkd"]["head"] >= 0.0
 
 
+def test_eval_with_another_initializer(tiny_run, penn_root):
+    """--initializer-from: that checkpoint's initializer under this step path (float rows)."""
+    from dkd_edge.model.loading import bundled_checkpoint
+
+    out, _ = tiny_run
+    common = ["--limit", "2", "--max-frames", "6", "--penn-root", str(penn_root), "--json"]
+    runner = CliRunner()
+
+    def run(*args):
+        result = runner.invoke(cli, ["eval", *args, *common])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output.strip().splitlines()[-1])
+
+    bundled = str(bundled_checkpoint("dkd-tiny"))
+    donor = run("--checkpoint", bundled, "--no-qat")
+    swapped = run("--checkpoint", str(out / "dkd-tiny" / "qat" / "final.pt"),
+                  "--initializer-from", bundled)
+    assert swapped["per_joint"]["initializer"] == donor["per_joint"]["initializer"]
+    assert swapped["pck"]["dkd_qat"] is None  # the QAT graphs hold their own initializer
+    result = runner.invoke(cli, ["eval", "--initializer-from", str(bundled_checkpoint()),
+                                 "--checkpoint", bundled, *common])
+    assert result.exit_code == 2 and "not 'dkd-tiny'" in result.output
+
+
 def test_bad_inputs_are_one_line_errors(tmp_path, tiny_run):
     out, common = tiny_run
     with pytest.raises(DkdError, match="unknown stage"):

@@ -23,14 +23,20 @@ def float_trackers(model: DKD) -> dict[str, TrackerFns]:
 
 
 def run_eval(checkpoint, penn_root, limit: int, max_frames: int, jhmdb_root=None,
-             with_qat: bool = True, progress: bool = True) -> dict:
-    """PCK@0.2 (percent) per mode on rendered test clips, and on Sub-JHMDB when given."""
-    from dkd_edge.model.loading import load_model
+             with_qat: bool = True, progress: bool = True,
+             initializer_from: str | None = None) -> dict:
+    """PCK@0.2 (percent) per mode on rendered test clips, and on Sub-JHMDB when given.
+    ``initializer_from`` swaps in another checkpoint's pose initializer (float rows only:
+    the QAT graphs carry their own initializer weights)."""
+    from dkd_edge.model.loading import load_initializer, load_model
 
     if limit < 1:
         raise DkdError(f"--limit must be at least 1, got {limit}")
     torch.set_grad_enabled(False)
     model, config, data = load_model(checkpoint)
+    if initializer_from:
+        load_initializer(model, initializer_from)
+        with_qat = False
     trackers = float_trackers(model)
     if with_qat and data.get("qat"):
         from dkd_edge.quant.qat import qat_trackers

@@ -40,3 +40,22 @@ def load_model(checkpoint: str | Path | None = None, config: str | None = None
     model = DKD(cfg)
     load_model_state(model, data["model"], str(checkpoint))
     return model.eval(), cfg, data
+
+
+def load_initializer(model: DKD, source: str | Path) -> None:
+    """Replace the pose initializer's weights with those of another checkpoint of the same
+    config (e.g. a longer-trained initializer under an already trained step path)."""
+    import torch
+
+    from dkd_edge.train.checkpoint import checkpoint_config, load_checkpoint
+
+    if not Path(source).is_file():
+        raise DkdError(f"--initializer-from {source}: no such checkpoint")
+    data = load_checkpoint(source)
+    if checkpoint_config(data).name != model.config.name:
+        raise DkdError(f"--initializer-from {source} was trained as "
+                       f"{checkpoint_config(data).name!r}, not {model.config.name!r}")
+    prefix = "initializer."
+    state = {k[len(prefix):]: v.float() if torch.is_floating_point(v) else v
+             for k, v in data["model"].items() if k.startswith(prefix)}
+    model.initializer.load_state_dict(state)

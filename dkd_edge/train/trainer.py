@@ -35,6 +35,7 @@ from tqdm import tqdm
 
 from dkd_edge.errors import DkdError
 from dkd_edge.model import DKD, DKDConfig, TemporalDiscriminator, get_config
+from dkd_edge.model.loading import load_initializer
 from dkd_edge.train.checkpoint import (
     checkpoint_config,
     float_state,
@@ -205,20 +206,8 @@ def _starting_model(options: TrainOptions, config: DKDConfig | None = None) -> D
             print(f"{source}: {len(fresh)} new parameter(s) start fresh: "
                   f"{', '.join(fresh[:4])}{' ...' if len(fresh) > 4 else ''}")
     if options.initializer_from:
-        _load_initializer(model, options.initializer_from)
+        load_initializer(model, options.initializer_from)
     return model
-
-
-def _load_initializer(model: DKD, source: str) -> None:
-    """Replace the pose initializer's weights with those of another checkpoint of the same
-    config (e.g. a longer-trained initializer under an already trained step path)."""
-    if not Path(source).is_file():
-        raise DkdError(f"--initializer-from {source}: no such checkpoint")
-    data = _load_same_config(source, model.config)
-    prefix = "initializer."
-    state = {k[len(prefix):]: v.float() if torch.is_floating_point(v) else v
-             for k, v in data["model"].items() if k.startswith(prefix)}
-    model.initializer.load_state_dict(state)
 
 
 def train(options: TrainOptions) -> dict:
