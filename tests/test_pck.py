@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from dkd_edge.eval.keypoints import decode_heatmaps, heatmap_to_image, image_to_heatmap
 from dkd_edge.eval.pck import PCKAccumulator, correct_joints, pck
@@ -41,9 +42,29 @@ def test_decode_argmax_and_quarter_offset():
     maps[0, 3, 5] = 0.5        # right neighbour higher -> x + 0.25
     maps[0, 2, 4] = 0.4        # upper neighbour higher -> y - 0.25
     maps[1, 0, 7] = 2.0        # on the border: no refinement
-    coords, scores = decode_heatmaps(maps)
+    coords, scores = decode_heatmaps(maps, "argmax")
     np.testing.assert_allclose(coords, [[4.25, 2.75], [7.0, 0.0]])
     np.testing.assert_allclose(scores, [1.0, 2.0])
+
+
+def test_decode_centroid_follows_the_mass_not_a_lone_spike():
+    maps = np.zeros((3, 16, 16), np.float32)
+    maps[0, 3:8, 8:13] = 0.8          # a broad response centred on (10, 5) ...
+    maps[0, 13, 2] = 1.0              # ... beats a higher lone spike at (2, 13)
+    maps[1, 3, 4], maps[1, 3, 5] = 1.0, 0.5   # weights 0.7 and 0.2 -> x = 4.2222
+    maps[2] = -1.0                    # no positive peak: the argmax cell
+    maps[2, 8, 1] = -0.5
+    coords, scores = decode_heatmaps(maps)
+    assert np.linalg.norm(coords[0] - [10.0, 5.0]) < 1.0   # argmax would say (2, 13)
+    np.testing.assert_allclose(coords[1], [4.0 + 0.2 / 0.9, 3.0], atol=1e-5)
+    np.testing.assert_allclose(coords[2], [1.0, 8.0])
+    np.testing.assert_allclose(scores, [1.0, 1.0, -0.5])
+    np.testing.assert_allclose(decode_heatmaps(maps, "argmax")[0][0], [2.0, 13.0])
+
+
+def test_decode_unknown_method_is_refused():
+    with pytest.raises(ValueError, match="unknown heatmap decode"):
+        decode_heatmaps(np.zeros((1, 4, 4), np.float32), "softargmax")
 
 
 def test_heatmap_image_coordinates_round_trip():

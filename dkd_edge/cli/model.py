@@ -60,15 +60,19 @@ def info(checkpoint, config_name, as_json) -> None:
 @click.option("--initializer-from", type=click.Path(), default=None,
               help="Use this checkpoint's pose initializer (same config) under the step path; "
                    "float rows only.")
+@click.option("--decode", type=click.Choice(["centroid", "argmax"]), default="centroid",
+              show_default=True,
+              help="How keypoints are read off heatmaps: the peak-relative centroid (what the "
+                   "runtime uses) or the argmax cell.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def eval_command(checkpoint, penn_root, split, limit, max_frames, jhmdb_root, no_qat,
-                 initializer_from, as_json) -> None:
+                 initializer_from, decode, as_json) -> None:
     """PCK@0.2 of the initializer, DKD and DKD-QAT on rendered test clips (and JHMDB)."""
     from dkd_edge.eval.report import run_eval
 
     result = run_eval(checkpoint, penn_root, limit, max_frames, jhmdb_root,
                       with_qat=not no_qat, progress=not as_json,
-                      initializer_from=initializer_from)
+                      initializer_from=initializer_from, decode=decode)
     if as_json:
         click.echo(json.dumps(result))
         return

@@ -8,6 +8,7 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 
 from dkd_edge import __version__
+from dkd_edge.eval.keypoints import CENTROID_THRESHOLD
 from dkd_edge.model.config import DKDConfig
 from dkd_edge.runtime.artifact import sha256
 
@@ -80,8 +81,10 @@ def build_manifest(*, config: DKDConfig, target: str, precision: str, folder: Pa
         "skeleton": [list(e) for e in config.skeleton],
         "heatmaps": {"size": [config.heatmap_size, config.heatmap_size],
                      "stride": config.stride,
-                     "decode": "argmax + quarter-pixel offset toward the higher neighbour; "
-                               "image = (grid + 0.5) * stride - 0.5"},
+                     "decode": f"centroid of max(h - {CENTROID_THRESHOLD} * peak, 0) over the "
+                               "map (argmax cell when the peak is not positive); score = peak; "
+                               "image = (grid + 0.5) * stride - 0.5",
+                     "decode_method": "centroid", "centroid_threshold": CENTROID_THRESHOLD},
         "quantization": quantization,
         "parity": parity,
         "versions": versions(),

@@ -21,7 +21,7 @@ from dkd_edge.data.render import RenderConfig, RenderedClip, render_sequence
 from dkd_edge.data.render_job import pick_evenly
 from dkd_edge.data.sample import PoseSequence
 from dkd_edge.errors import DkdError
-from dkd_edge.eval.keypoints import decode_heatmaps, heatmap_to_image
+from dkd_edge.eval.keypoints import DEFAULT_DECODE, decode_heatmaps, heatmap_to_image
 from dkd_edge.eval.pck import PCKAccumulator
 from dkd_edge.model.config import DKDConfig
 from dkd_edge.preprocess import letterbox, normalise_nchw
@@ -68,23 +68,26 @@ def track_frames(fns: TrackerFns, frames: Iterable[np.ndarray]) -> np.ndarray:
     return np.stack(outputs)
 
 
-def keypoints_from_heatmaps(heatmaps: np.ndarray, stride: int) -> np.ndarray:
-    coords, _ = decode_heatmaps(heatmaps)
+def keypoints_from_heatmaps(heatmaps: np.ndarray, stride: int,
+                            decode: str = DEFAULT_DECODE) -> np.ndarray:
+    coords, _ = decode_heatmaps(heatmaps, decode)
     return heatmap_to_image(coords, stride)
 
 
 def evaluate_rendered(fns: TrackerFns, clips: list[RenderedClip], config: DKDConfig,
-                      progress: bool = True, desc: str = "eval") -> PCKAccumulator:
+                      progress: bool = True, desc: str = "eval",
+                      decode: str = DEFAULT_DECODE) -> PCKAccumulator:
     acc = PCKAccumulator()
     for clip in tqdm(clips, desc=desc, unit="clip", disable=not progress):
         frames = (normalise_nchw(f, config.mean, config.std) for f in clip.frames)
-        points = keypoints_from_heatmaps(track_frames(fns, frames), config.stride)
+        points = keypoints_from_heatmaps(track_frames(fns, frames), config.stride, decode)
         acc.update(points, clip.joints, clip.visibility, clip.bbox)
     return acc
 
 
 def evaluate_sequences(fns: TrackerFns, sequences: Iterable[PoseSequence], config: DKDConfig,
-                       progress: bool = True, desc: str = "eval") -> PCKAccumulator:
+                       progress: bool = True, desc: str = "eval",
+                       decode: str = DEFAULT_DECODE) -> PCKAccumulator:
     """PCK on real clips with frames (letterboxed in, keypoints mapped back)."""
     acc = PCKAccumulator()
     for sequence in tqdm(list(sequences), desc=desc, unit="clip", disable=not progress):
@@ -95,7 +98,7 @@ def evaluate_sequences(fns: TrackerFns, sequences: Iterable[PoseSequence], confi
             square, box = letterbox(frame, config.input_size)
             boxes.append(box)
             inputs.append(normalise_nchw(square, config.mean, config.std))
-        points = keypoints_from_heatmaps(track_frames(fns, inputs), config.stride)
+        points = keypoints_from_heatmaps(track_frames(fns, inputs), config.stride, decode)
         points = np.stack([box.to_frame(p) for box, p in zip(boxes, points)])
         acc.update(points, sequence.joints, sequence.visibility, sequence.bbox)
     return acc

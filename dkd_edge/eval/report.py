@@ -11,6 +11,7 @@ from dkd_edge.eval.evaluate import (
     evaluate_sequences,
     rendered_test_clips,
 )
+from dkd_edge.eval.keypoints import DECODE_METHODS, DEFAULT_DECODE
 from dkd_edge.model.dkd import DKD
 
 
@@ -24,14 +25,17 @@ def float_trackers(model: DKD) -> dict[str, TrackerFns]:
 
 def run_eval(checkpoint, penn_root, limit: int, max_frames: int, jhmdb_root=None,
              with_qat: bool = True, progress: bool = True,
-             initializer_from: str | None = None) -> dict:
+             initializer_from: str | None = None, decode: str = DEFAULT_DECODE) -> dict:
     """PCK@0.2 (percent) per mode on rendered test clips, and on Sub-JHMDB when given.
     ``initializer_from`` swaps in another checkpoint's pose initializer (float rows only:
-    the QAT graphs carry their own initializer weights)."""
+    the QAT graphs carry their own initializer weights). ``decode`` picks how keypoints are
+    read off the heatmaps (``dkd_edge.eval.keypoints.decode_heatmaps``)."""
     from dkd_edge.model.loading import load_initializer, load_model
 
     if limit < 1:
         raise DkdError(f"--limit must be at least 1, got {limit}")
+    if decode not in DECODE_METHODS:
+        raise DkdError(f"unknown --decode {decode!r}: use one of {', '.join(DECODE_METHODS)}")
     torch.set_grad_enabled(False)
     model, config, data = load_model(checkpoint)
     if initializer_from:
@@ -44,10 +48,11 @@ def run_eval(checkpoint, penn_root, limit: int, max_frames: int, jhmdb_root=None
         trackers["dkd_qat"] = qat_trackers(model, data["qat"])
     clips = rendered_test_clips(penn_root, limit, max_frames, config.input_size)
     result: dict = {"model": config.name, "clips": len(clips),
-                    "frames": int(sum(len(c.frames) for c in clips)),
+                    "frames": int(sum(len(c.frames) for c in clips)), "decode": decode,
                     "pck": {}, "per_group": {}, "per_joint": {}}
     for name, fns in trackers.items():
-        acc = evaluate_rendered(fns, clips, config, progress, desc=f"eval {name}")
+        acc = evaluate_rendered(fns, clips, config, progress, desc=f"eval {name}",
+                                decode=decode)
         result["pck"][name] = acc.groups()["Mean"]
         result["per_group"][name] = acc.groups()
         result["per_joint"][name] = acc.per_joint()
@@ -59,7 +64,8 @@ def run_eval(checkpoint, penn_root, limit: int, max_frames: int, jhmdb_root=None
         sequences = list(SubJHMDB(jhmdb_root))
         result["jhmdb_pck"] = {}
         for name, fns in trackers.items():
-            acc = evaluate_sequences(fns, sequences, config, progress, desc=f"jhmdb {name}")
+            acc = evaluate_sequences(fns, sequences, config, progress, desc=f"jhmdb {name}",
+                                     decode=decode)
             result["jhmdb_pck"][name] = acc.groups()["Mean"]
             result["per_group"][f"jhmdb_{name}"] = acc.groups()
     return result

@@ -23,7 +23,12 @@ from pathlib import Path
 import numpy as np
 
 from dkd_edge.errors import DkdError
-from dkd_edge.eval.keypoints import decode_heatmaps, heatmap_to_image
+from dkd_edge.eval.keypoints import (
+    DECODE_METHODS,
+    DEFAULT_DECODE,
+    decode_heatmaps,
+    heatmap_to_image,
+)
 from dkd_edge.preprocess import letterbox, normalise_nchw
 from dkd_edge.runtime.artifact import open_backend
 from dkd_edge.runtime.smoothing import OneEuroFilter
@@ -53,7 +58,11 @@ class PoseTracker:
     def __init__(self, path: str | Path, backend: str | None = None, threads: int | None = 1,
                  reinit_every: int = 0, min_confidence: float = 0.0,
                  state_norm_limit: float | str | None = "auto", smoothing: bool = False,
-                 one_euro: tuple[float, float] = (1.0, 0.05), fps: float = 30.0):
+                 one_euro: tuple[float, float] = (1.0, 0.05), fps: float = 30.0,
+                 decode: str = DEFAULT_DECODE):
+        if decode not in DECODE_METHODS:
+            raise DkdError(f"unknown decode {decode!r}: use one of {', '.join(DECODE_METHODS)}")
+        self.decode = decode
         self.backend, self.manifest = open_backend(path, backend, threads)
         pre = self.manifest["preprocessing"]
         self.size = int(pre["input_size"][0])
@@ -111,14 +120,14 @@ class PoseTracker:
         reason = self._reason()
         if reason is None:
             heatmaps, kernels = self.backend.step(x, self._kernels)
-            coords, scores = decode_heatmaps(np.asarray(heatmaps, np.float32)[0])
+            coords, scores = decode_heatmaps(np.asarray(heatmaps, np.float32)[0], self.decode)
             if self._state_bad(kernels):
                 reason = "state"
             elif self.min_confidence and float(scores.mean()) < self.min_confidence:
                 reason = "confidence"
         if reason is not None:
             heatmaps, kernels = self.backend.init(x)
-            coords, scores = decode_heatmaps(np.asarray(heatmaps, np.float32)[0])
+            coords, scores = decode_heatmaps(np.asarray(heatmaps, np.float32)[0], self.decode)
             self._since_init = 0
             self.stats.inits += 1
             self.stats.reasons[reason] = self.stats.reasons.get(reason, 0) + 1

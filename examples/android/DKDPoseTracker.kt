@@ -31,6 +31,7 @@ object DKDContract {
     const val STEP_STATE_OUTPUT = "kernels_out"
     const val INPUT_SIZE = 256
     const val HEATMAP_STRIDE = 4
+    const val CENTROID_THRESHOLD = 0.3f          // heatmap decode (see decode())
     val FRAME_SHAPE = intArrayOf(1, 256, 256, 3)
     val HEATMAP_SHAPE = intArrayOf(1, 13, 64, 64)
     val STATE_SHAPE = intArrayOf(1, 13, 40, 3, 3)
@@ -127,7 +128,9 @@ class DKDPoseTracker(modelFile: File, threads: Int = 2) : AutoCloseable {
         return frame to Box(newW.toFloat() / bitmap.width, padX.toFloat(), padY.toFloat())
     }
 
-    // Decoding: argmax with a quarter-pixel step toward the higher neighbour.
+    // Decoding: the Python runtime's default (dkd_edge.eval.keypoints.decode_heatmaps): the
+    // mean cell position weighted by max(h - 0.3 * peak, 0) over the whole map; the argmax
+    // cell when the peak is not positive. Score = the peak value.
     private fun decode(heatmaps: FloatBuffer): Pair<List<PointF>, FloatArray> {
         val (_, joints, h, w) = DKDContract.HEATMAP_SHAPE.toList()
         val points = ArrayList<PointF>(joints)
@@ -136,13 +139,29 @@ class DKDPoseTracker(modelFile: File, threads: Int = 2) : AutoCloseable {
             val base = j * h * w
             var best = 0
             for (i in 1 until h * w) if (heatmaps.get(base + i) > heatmaps.get(base + best)) best = i
-            val y = best / w
-            val x = best % w
-            fun at(yy: Int, xx: Int) = heatmaps.get(base + yy * w + xx)
-            val dx = if (x in 1 until w - 1) Math.signum(at(y, x + 1) - at(y, x - 1)) else 0f
-            val dy = if (y in 1 until h - 1) Math.signum(at(y + 1, x) - at(y - 1, x)) else 0f
-            points.add(PointF(x + 0.25f * dx, y + 0.25f * dy))
-            scores[j] = heatmaps.get(base + best)
+            val peak = heatmaps.get(base + best)
+            var x = (best % w).toFloat()
+            var y = (best / w).toFloat()
+            if (peak > 0f) {
+                val floor = DKDContract.CENTROID_THRESHOLD * peak
+                var total = 0f
+                var sx = 0f
+                var sy = 0f
+                for (i in 0 until h * w) {
+                    val weight = heatmaps.get(base + i) - floor
+                    if (weight > 0f) {
+                        total += weight
+                        sx += weight * (i % w)
+                        sy += weight * (i / w)
+                    }
+                }
+                if (total > 0f) {
+                    x = sx / total
+                    y = sy / total
+                }
+            }
+            points.add(PointF(x, y))
+            scores[j] = peak
         }
         return points to scores
     }

@@ -138,33 +138,41 @@ final class DKDPoseTracker {
                            padY: CGFloat(padY)))
     }
 
-    // MARK: - Decoding: argmax with a quarter-pixel step toward the higher neighbour
+    // MARK: - Decoding: the Python runtime's default (dkd_edge.eval.keypoints.decode_heatmaps):
+    // the mean cell position weighted by max(h - 0.3 * peak, 0) over the whole map; the
+    // argmax cell when the peak is not positive. Score = the peak value.
+
+    private let centroidThreshold: Float = 0.3
 
     private func decode(_ heatmaps: MLMultiArray) -> ([CGPoint], [Float]) {
         let joints = heatmaps.shape[1].intValue
         let h = heatmaps.shape[2].intValue, w = heatmaps.shape[3].intValue
         var points: [CGPoint] = [], scores: [Float] = []
         for j in 0..<joints {
+            var values = [Float](repeating: 0, count: h * w)
             var best = 0
-            var bestValue = -Float.infinity
             for i in 0..<(h * w) {
-                let v = heatmaps[[0, j, i / w, i % w] as [NSNumber]].floatValue
-                if v > bestValue { bestValue = v; best = i }
+                values[i] = heatmaps[[0, j, i / w, i % w] as [NSNumber]].floatValue
+                if values[i] > values[best] { best = i }
             }
-            let y = best / w, x = best % w
-            func at(_ yy: Int, _ xx: Int) -> Float {
-                heatmaps[[0, j, yy, xx] as [NSNumber]].floatValue
+            let peak = values[best]
+            var x = CGFloat(best % w), y = CGFloat(best / w)
+            if peak > 0 {
+                let floor = centroidThreshold * peak
+                var total: Float = 0, sx: Float = 0, sy: Float = 0
+                for i in 0..<(h * w) where values[i] > floor {
+                    let weight = values[i] - floor
+                    total += weight
+                    sx += weight * Float(i % w)
+                    sy += weight * Float(i / w)
+                }
+                if total > 0 { x = CGFloat(sx / total); y = CGFloat(sy / total) }
             }
-            var dx: CGFloat = 0, dy: CGFloat = 0
-            if x > 0 && x < w - 1 { dx = CGFloat(sign(at(y, x + 1) - at(y, x - 1))) }
-            if y > 0 && y < h - 1 { dy = CGFloat(sign(at(y + 1, x) - at(y - 1, x))) }
-            points.append(CGPoint(x: CGFloat(x) + 0.25 * dx, y: CGFloat(y) + 0.25 * dy))
-            scores.append(bestValue)
+            points.append(CGPoint(x: x, y: y))
+            scores.append(peak)
         }
         return (points, scores)
     }
-
-    private func sign(_ v: Float) -> Float { v > 0 ? 1 : (v < 0 ? -1 : 0) }
 
     private func isFinite(_ array: MLMultiArray) -> Bool {
         for i in 0..<array.count where !array[i].floatValue.isFinite { return false }

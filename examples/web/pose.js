@@ -106,22 +106,39 @@ export function normalise(pixels, size, mean, std) {
   return out;
 }
 
+export const CENTROID_THRESHOLD = 0.3;
+
 export function decodeHeatmaps(data, joints, height, width) {
-  // Argmax with a quarter-pixel step toward the higher neighbour.
+  // The Python runtime's default decode (dkd_edge.eval.keypoints.decode_heatmaps): the mean
+  // cell position weighted by max(h - 0.3 * peak, 0) over the whole map; the argmax cell
+  // when the peak is not positive. Score = the peak value.
   const coords = [];
   const scores = [];
   for (let j = 0; j < joints; j++) {
     const base = j * height * width;
     let best = 0;
     for (let i = 1; i < height * width; i++) if (data[base + i] > data[base + best]) best = i;
-    const y = Math.floor(best / width);
-    const x = best % width;
-    const at = (yy, xx) => data[base + yy * width + xx];
-    let dx = 0, dy = 0;
-    if (x > 0 && x < width - 1) dx = Math.sign(at(y, x + 1) - at(y, x - 1));
-    if (y > 0 && y < height - 1) dy = Math.sign(at(y + 1, x) - at(y - 1, x));
-    coords.push([x + 0.25 * dx, y + 0.25 * dy]);
-    scores.push(data[base + best]);
+    const peak = data[base + best];
+    let x = best % width;
+    let y = Math.floor(best / width);
+    if (peak > 0) {
+      const floor = CENTROID_THRESHOLD * peak;
+      let total = 0, sx = 0, sy = 0;
+      for (let i = 0; i < height * width; i++) {
+        const w = data[base + i] - floor;
+        if (w > 0) {
+          total += w;
+          sx += w * (i % width);
+          sy += w * Math.floor(i / width);
+        }
+      }
+      if (total > 0) {
+        x = sx / total;
+        y = sy / total;
+      }
+    }
+    coords.push([x, y]);
+    scores.push(peak);
   }
   return { coords, scores };
 }
