@@ -20,9 +20,14 @@ class ConvBNAct(nn.Sequential):
 
 
 class InvertedResidual(nn.Module):
-    """MobileNetV2 block: 1x1 expand, 3x3 depthwise, 1x1 project, residual when shapes match."""
+    """MobileNetV2 block: 1x1 expand, 3x3 depthwise, 1x1 project, residual when shapes match.
 
-    def __init__(self, cin: int, cout: int, stride: int = 1, expand: int = 4):
+    ``zero_init`` zeroes the last BatchNorm's scale, so a residual block starts as the
+    identity (a trained network grown by such blocks computes what it did before).
+    """
+
+    def __init__(self, cin: int, cout: int, stride: int = 1, expand: int = 4,
+                 zero_init: bool = False):
         super().__init__()
         hidden = cin * expand
         layers: list[nn.Module] = []
@@ -34,6 +39,8 @@ class InvertedResidual(nn.Module):
         ]
         self.body = nn.Sequential(*layers)
         self.residual = stride == 1 and cin == cout
+        if zero_init and self.residual:  # starts as the identity: growing a trained net
+            nn.init.zeros_(layers[-1][1].weight)
 
     def forward(self, x):
         y = self.body(x)

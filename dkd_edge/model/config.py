@@ -18,6 +18,10 @@ class DKDConfig:
     includes ``coord_channels`` fixed position channels (x, y, x^2 + y^2), which let a
     kernel carry where its joint was as well as what it looked like.
 
+    ``encoder_blocks`` counts the frame encoder's inverted residuals at strides 4, 8 and 16
+    (the first of each strides; blocks past the second start as the identity, so a trained
+    encoder can be grown and fine-tuned).
+
     ``position_frequencies`` adds 4 channels per frequency f (cos and sin of f*pi*x and
     f*pi*y), the last ``position_channels`` of the kernel. They are pooled and matched at the
     kernel's centre tap only, so their response is a learned, shift-invariant sum of cosines
@@ -39,6 +43,7 @@ class DKDConfig:
     encoder_widths: tuple[int, ...] = (8, 16, 32, 48)
     encoder_features: int = 24
     encoder_expand: int = 2
+    encoder_blocks: tuple[int, int, int] = (2, 2, 2)
     kernel_channels: int = 24
     kernel_size: int = 3
     coord_channels: int = 3
@@ -80,8 +85,8 @@ class DKDConfig:
     @classmethod
     def from_dict(cls, data: dict) -> DKDConfig:
         data = dict(data)
-        for key in ("init_widths", "encoder_widths", "mean", "std", "joint_names",
-                    "position_frequencies"):
+        for key in ("init_widths", "encoder_widths", "encoder_blocks", "mean", "std",
+                    "joint_names", "position_frequencies"):
             if key in data:
                 data[key] = tuple(data[key])
         if "skeleton" in data:

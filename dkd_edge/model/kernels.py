@@ -54,6 +54,8 @@ def match_kernels(features: torch.Tensor, kernels: torch.Tensor, batch: int, joi
     taps = kernels.permute(0, 3, 4, 1, 2).reshape(batch, k * k * joints, channels)
     flat = features.reshape(batch, channels, size * size)
     responses = torch.bmm(taps, flat).reshape(batch, k * k * joints, size, size)
+    if k == 1:  # 1x1 kernels: one matmul, no shifted taps
+        return responses
     responses = F.pad(responses, (pad, pad, pad, pad))
     out = None
     for dy in range(k):
@@ -72,7 +74,7 @@ def pool_patches(keys: torch.Tensor, weights: torch.Tensor, batch: int, joints: 
     i.e. the features around each joint, weighted by where the joint is.
     """
     pad = k // 2
-    padded = F.pad(keys, (pad, pad, pad, pad))
+    padded = F.pad(keys, (pad, pad, pad, pad)) if pad else keys
     shifted = [
         padded[:, :, dy:dy + size, dx:dx + size] for dy in range(k) for dx in range(k)
     ]
@@ -137,7 +139,9 @@ class KernelDistillator(nn.Module):
         where = torch.cat([along_x, along_y], dim=3).reshape(batch, joints, 4 * freqs)
         where = (where * self.position_gain).reshape(batch, joints, cfg.position_channels, 1, 1)
         pad = k // 2
-        return torch.cat([kernels, F.pad(where, (pad, pad, pad, pad))], dim=2)
+        if pad:
+            where = F.pad(where, (pad, pad, pad, pad))
+        return torch.cat([kernels, where], dim=2)
 
 
 class KernelMatcher(nn.Module):

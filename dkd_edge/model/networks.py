@@ -47,6 +47,15 @@ class PoseInitializer(nn.Module):
         return self.out(y)
 
 
+def _encoder_stage(cin: int, cout: int, blocks: int, first_expand: int, expand: int
+                   ) -> nn.Sequential:
+    """A strided block, then residual blocks; those past the second start as the identity."""
+    layers = [InvertedResidual(cin, cout, 2, first_expand)]
+    layers += [InvertedResidual(cout, cout, 1, expand, zero_init=i > 0)
+               for i in range(blocks - 1)]
+    return nn.Sequential(*layers)
+
+
 class FrameEncoder(nn.Module):
     """The small per-frame backbone: stride-4 features with a stride-16 context branch."""
 
@@ -56,12 +65,10 @@ class FrameEncoder(nn.Module):
         c = config.encoder_features
         self.stem = ConvBNAct(3, w[0], 3, 2)                                   # /2
         e = config.encoder_expand
-        self.s4 = nn.Sequential(InvertedResidual(w[0], w[1], 2, e + 1),
-                                InvertedResidual(w[1], w[1], 1, e))            # /4
-        self.s8 = nn.Sequential(InvertedResidual(w[1], w[2], 2, e + 1),
-                                InvertedResidual(w[2], w[2], 1, e + 1))        # /8
-        self.s16 = nn.Sequential(InvertedResidual(w[2], w[3], 2, e + 2),
-                                 InvertedResidual(w[3], w[3], 1, e + 2))       # /16
+        n4, n8, n16 = config.encoder_blocks
+        self.s4 = _encoder_stage(w[0], w[1], n4, e + 1, e)                    # /4
+        self.s8 = _encoder_stage(w[1], w[2], n8, e + 1, e + 1)                # /8
+        self.s16 = _encoder_stage(w[2], w[3], n16, e + 2, e + 2)              # /16
         self.ctx16 = ConvBNAct(w[3], c, 1)
         self.ctx8 = ConvBNAct(w[2], c, 1)
         self.lat4 = ConvBNAct(w[1], c, 1)
