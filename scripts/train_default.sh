@@ -2,14 +2,16 @@
 # Train a DKD model on this machine, every phase of the recipe, then bundle it into the package.
 # Every phase resumes from its last checkpoint (and a finished phase is skipped in seconds),
 # so after a stop just run this again.
-#   bash scripts/train_default.sh              # dkd-small, the bundled default (~4 h, 2 cores)
+#   bash scripts/train_default.sh              # dkd-small, the bundled default (~5 h, 2 cores)
 #   bash scripts/train_default.sh dkd-tiny     # the test model (a few minutes)
 #
-# The dkd-small recipe (v3.1), phase by phase (see docs/MODEL_CARD.md):
+# The dkd-small recipe (v4), phase by phase (see docs/MODEL_CARD.md):
 #   1. init      the initializer on single frames, heatmap MSE, 2,000 steps
 #   2. dkd       the step path on 10-frame clips, initializer frozen, MSE + adversarial
 #   3. peak      + the spatial cross-entropy peak loss (--peak-weight 0.5)
 #   4. long      20-frame clips, --peak-weight 1.0
+#   4b. deep     2,000 more steps at lr 5e-4 (v4 grew the encoder's stride-16 stage from 2
+#                to 6 blocks here; from scratch the deep encoder trains from phase 2 on)
 #   5. init-ft   the initializer fine-tuned with the peak loss
 #   6. qat       int8-aware fine-tuning of both graphs, with the fine-tuned initializer,
 #                with rounding noise (--rounding-noise 0.1)
@@ -37,9 +39,11 @@ train --stage dkd --out "$RUNS/peak" --init-from "$(final base dkd)" \
       --clip-len 10 --steps 600 --lr 5e-4 --peak-weight 0.5                     # 3
 train --stage dkd --out "$RUNS/long" --init-from "$(final peak dkd)" \
       --clip-len 20 --batch 2 --steps 900 --lr 3e-4 --peak-weight 1.0          # 4
+train --stage dkd --out "$RUNS/deep" --init-from "$(final long dkd)" \
+      --clip-len 20 --batch 2 --steps 2000 --lr 5e-4 --peak-weight 1.0         # 4b
 train --stage init --out "$RUNS/init-ft" --init-from "$(final base init)" \
       --steps 1100 --lr 5e-4 --peak-weight 0.5                                  # 5
-train --stage qat --out "$RUNS/final" --init-from "$(final long dkd)" \
+train --stage qat --out "$RUNS/final" --init-from "$(final deep dkd)" \
       --initializer-from "$(final init-ft init)" --steps 150 --peak-weight 1.0 \
       --rounding-noise 0.1                                                      # 6
 python -m dkd_edge.model.bundle "$(final final qat)" "dkd_edge/weights/$CONFIG.pt"

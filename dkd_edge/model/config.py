@@ -119,9 +119,9 @@ register(DKDConfig(
     init_widths=(8, 8, 16, 16, 24, 32), init_expand=2, init_head=16,
     encoder_widths=(8, 8, 16, 16), encoder_features=8, kernel_channels=8, kernel_size=3,
 ))
-register(DKDConfig(name="dkd-small", init_head=96, kernel_channels=40,
-                   position_frequencies=(1, 2, 4, 8), static_head=True,
-                   pool_threshold=0.5))
+register(DKDConfig(name="dkd-small", init_head=96, kernel_channels=40, kernel_size=1,
+                   encoder_blocks=(2, 2, 6), position_frequencies=(1, 2, 4, 8),
+                   static_head=True, pool_threshold=0.5))
 register(DKDConfig(
     name="dkd-base",
     init_widths=(24, 32, 48, 96, 136, 224), init_head=96,

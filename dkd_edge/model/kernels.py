@@ -73,12 +73,16 @@ def pool_patches(keys: torch.Tensor, weights: torch.Tensor, batch: int, joints: 
     ``patch[j, c, dy, dx] = sum_p weights[j, p] * keys[c, p + (dy - k//2, dx - k//2)]``,
     i.e. the features around each joint, weighted by where the joint is.
     """
-    pad = k // 2
-    padded = F.pad(keys, (pad, pad, pad, pad)) if pad else keys
-    shifted = [
-        padded[:, :, dy:dy + size, dx:dx + size] for dy in range(k) for dx in range(k)
-    ]
-    stacked = torch.cat(shifted, dim=1).reshape(batch, k * k * channels, size * size)
+    if k == 1:  # 1x1 patches: the keys themselves (a full-range slice would become an
+        # `alias` node, which coremltools 9.0 cannot convert)
+        stacked = keys.reshape(batch, channels, size * size)
+    else:
+        pad = k // 2
+        padded = F.pad(keys, (pad, pad, pad, pad))
+        shifted = [
+            padded[:, :, dy:dy + size, dx:dx + size] for dy in range(k) for dx in range(k)
+        ]
+        stacked = torch.cat(shifted, dim=1).reshape(batch, k * k * channels, size * size)
     pooled = torch.bmm(weights.reshape(batch, joints, size * size), stacked.transpose(1, 2))
     return pooled.reshape(batch, joints, k, k, channels).permute(0, 1, 4, 2, 3)
 

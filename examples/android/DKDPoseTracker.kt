@@ -34,7 +34,7 @@ object DKDContract {
     const val CENTROID_THRESHOLD = 0.3f          // heatmap decode (see decode())
     val FRAME_SHAPE = intArrayOf(1, 256, 256, 3)
     val HEATMAP_SHAPE = intArrayOf(1, 13, 64, 64)
-    val STATE_SHAPE = intArrayOf(1, 13, 40, 3, 3)
+    val STATE_SHAPE = intArrayOf(1, 13, 40, 1, 1)
     val MEAN = floatArrayOf(0.485f, 0.456f, 0.406f)
     val STD = floatArrayOf(0.229f, 0.224f, 0.225f)
 }

@@ -21,7 +21,7 @@ enum DKDContract {
     static let heatmapStride = 4
     static let frameShape: [Int] = [1, 3, 256, 256]
     static let heatmapShape: [Int] = [1, 13, 64, 64]
-    static let stateShape: [Int] = [1, 13, 40, 3, 3]
+    static let stateShape: [Int] = [1, 13, 40, 1, 1]
     static let mean: [Float] = [0.485, 0.456, 0.406]
     static let std: [Float] = [0.229, 0.224, 0.225]
     static let jointCount = 13
