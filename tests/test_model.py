@@ -80,3 +80,46 @@ def test_configs_carry_preprocessing():
         pre = cfg.preprocessing()
         assert pre["input_size"] == [256, 256] and len(pre["mean"]) == 3
         assert len(cfg.joint_names) == 13 and cfg.skeleton
+
+
+def test_growing_the_encoder_keeps_its_output():
+    """Blocks added past the second of a stage start as the identity (zero BN scale), so a
+    trained encoder loaded into a deeper config computes what it did; 1x1 kernels load the
+    same weights as 3x3 ones (the channel mix is per tap)."""
+    import dataclasses
+
+    torch.manual_seed(0)
+    small = get_config("dkd-tiny")
+    model = DKD(small).eval()
+    with torch.no_grad():  # non-trivial BN statistics, so the test can fail
+        for module in model.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                module.running_mean.uniform_(-0.5, 0.5)
+                module.weight.uniform_(0.5, 1.5)
+    deep = DKD(dataclasses.replace(small, encoder_blocks=(2, 3, 5))).eval()
+    missing = deep.load_state_dict(model.state_dict(), strict=False).missing_keys
+    assert missing and all(k.startswith(("encoder.s8.2.", "encoder.s16.")) for k in missing)
+    frame = torch.randn(1, 3, small.input_size, small.input_size)
+    with torch.no_grad():
+        torch.testing.assert_close(deep.encoder(frame), model.encoder(frame))
+        for p in deep.encoder.s16[2].parameters():
+            p.add_(0.1)  # trained away from the identity, the output changes
+        assert (deep.encoder(frame) - model.encoder(frame)).abs().max() > 1e-3
+    one = DKD(dataclasses.replace(small, kernel_size=1)).eval()
+    one.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        heatmaps, kernels = one.init(frame)
+        assert kernels.shape == (1, small.num_joints, small.kernel_channels, 1, 1)
+        assert one.step(frame, kernels)[0].shape == heatmaps.shape
+
+
+def test_one_by_one_kernels_match_and_pool_like_conv():
+    torch.manual_seed(1)
+    b, j, c, s = 2, 5, 4, 6
+    features = torch.randn(b, c, s, s)
+    kernels = torch.randn(b, j, c, 1, 1)
+    expected = torch.stack([F.conv2d(features[i:i + 1], kernels[i])[0] for i in range(b)])
+    torch.testing.assert_close(match_kernels(features, kernels, b, j, c, 1, s), expected)
+    weights = torch.rand(b, j, s, s)
+    pooled = pool_patches(features, weights, b, j, c, 1, s)
+    torch.testing.assert_close(pooled[..., 0, 0], torch.einsum("bjhw,bchw->bjc", weights, features))

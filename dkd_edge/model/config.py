@@ -19,7 +19,7 @@ class DKDConfig:
     kernel carry where its joint was as well as what it looked like.
 
     ``encoder_blocks`` counts the frame encoder's inverted residuals at strides 4, 8 and 16
-    (the first of each strides; blocks past the second start as the identity, so a trained
+    (the first of each stage strides; blocks past the second start as the identity, so a trained
     encoder can be grown and fine-tuned).
 
     ``position_frequencies`` adds 4 channels per frequency f (cos and sin of f*pi*x and
