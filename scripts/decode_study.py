@@ -20,10 +20,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from dkd_edge.data.penn_action import PennAction
-from dkd_edge.data.render import RenderConfig, render_sequence
-from dkd_edge.data.render_job import pick_evenly
-from dkd_edge.eval.evaluate import EVAL_SEED, TrackerFns, track_frames
+from dkd_edge.eval.evaluate import EVAL_SEED, TrackerFns, rendered_test_clips, track_frames
 from dkd_edge.eval.keypoints import decode_heatmaps, heatmap_to_image
 from dkd_edge.eval.pck import PCKAccumulator
 from dkd_edge.model.loading import load_model
@@ -31,14 +28,6 @@ from dkd_edge.preprocess import normalise_nchw
 
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 TRAIN_SPLIT_SEED = 777  # not the training renderer's seeds, not the eval's
-
-
-def clips_for(penn_root: str, split: str, limit: int, frames: int, size: int) -> list:
-    dataset = PennAction(penn_root, split)
-    seed = EVAL_SEED if split == "test" else TRAIN_SPLIT_SEED
-    return [render_sequence(dataset[i], seed * 100_003 + i, RenderConfig(size=size),
-                            max_frames=frames, start=0)
-            for i in pick_evenly(len(dataset), limit)]
 
 
 def main() -> None:
@@ -59,7 +48,9 @@ def main() -> None:
     decoders = {"argmax": ("argmax", 0.0)}
     decoders.update({f"centroid@{t}": ("centroid", t) for t in THRESHOLDS})
     accs = {(mode, name): PCKAccumulator() for mode in trackers for name in decoders}
-    clips = clips_for(args.penn_root, args.split, args.clips, args.frames, config.input_size)
+    seed = EVAL_SEED if args.split == "test" else TRAIN_SPLIT_SEED
+    clips = rendered_test_clips(args.penn_root, args.clips, args.frames, config.input_size,
+                                seed=seed, split=args.split)
     for clip in tqdm(clips, desc="decode study", unit="clip"):
         frames = [normalise_nchw(f, config.mean, config.std) for f in clip.frames]
         for mode, fns in trackers.items():

@@ -41,11 +41,11 @@ class TrackerFns:
 
 
 def rendered_test_clips(penn_root, limit: int, max_frames: int, size: int,
-                        seed: int = EVAL_SEED) -> list[RenderedClip]:
-    """Deterministic evaluation clips rendered from test-split motion."""
-    dataset = PennAction(penn_root, "test")
+                        seed: int = EVAL_SEED, split: str = "test") -> list[RenderedClip]:
+    """Deterministic evaluation clips rendered from test-split motion (or ``split``'s)."""
+    dataset = PennAction(penn_root, split)
     if len(dataset) == 0:
-        raise DkdError(f"{penn_root}: the test split is empty")
+        raise DkdError(f"{penn_root}: the {split} split is empty")
     clips = []
     for index in pick_evenly(len(dataset), limit):
         sequence = dataset[index]

@@ -6,6 +6,8 @@ Convention: heatmap cell (i, j) at stride s covers image pixels whose centres ar
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 
@@ -26,6 +28,15 @@ DEFAULT_DECODE = "centroid"
 # gave DKD 73.1 / 73.6 / 73.6 / 73.3 / 71.2 and initializer 77.4 / 77.7 / 77.6 / 77.4 / 75.9
 # PCK@0.2 (argmax: 65.8 and 72.5). See docs/MODEL_CARD.md, "Decoding".
 CENTROID_THRESHOLD = 0.3
+
+
+@lru_cache(maxsize=8)
+def _cell_grid(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column index of every cell of a flattened [height * width] map (cached: the
+    runtime decodes every frame)."""
+    grid_y, grid_x = np.divmod(np.arange(height * width, dtype=np.float32), width)
+    grid_y.flags.writeable = grid_x.flags.writeable = False
+    return grid_y, grid_x
 
 
 def decode_heatmaps(heatmaps: np.ndarray, method: str = DEFAULT_DECODE,
@@ -57,7 +68,7 @@ def decode_heatmaps(heatmaps: np.ndarray, method: str = DEFAULT_DECODE,
     if method == "centroid":
         weights = np.maximum(flat - threshold * np.maximum(scores, 0.0)[:, None], 0.0)
         total = weights.sum(axis=1)
-        grid_y, grid_x = np.divmod(np.arange(height * width, dtype=np.float32), width)
+        grid_y, grid_x = _cell_grid(height, width)
         usable = (scores > 0) & (total > 0)
         safe = np.where(usable, total, 1.0)
         centroid = np.stack([weights @ grid_x, weights @ grid_y], axis=1) / safe[:, None]
