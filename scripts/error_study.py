@@ -1,0 +1,122 @@
+"""Where a checkpoint's PCK@0.2 misses go: left/right swaps, other joints, or nowhere near.
+
+    python scripts/error_study.py [CHECKPOINT] [--clips 20] [--frames 60] \
+        [--initializer-from CKPT] [--json docs/error_study.json]
+
+Runs the initializer on every frame and DKD (init, then steps) on the eval's rendered
+test clips (same seed as ``dkd-edge eval``) and sorts every visible joint into:
+- ``ok``: within 0.2 * max(bbox w, h) of its truth (a PCK hit);
+- ``swap``: a miss that lies within that radius of the mirror joint (left for right);
+- ``other_joint``: a miss that lies within that radius of some other joint;
+- ``far``: a miss near no joint (a distractor, the occluder, the background).
+The tables are split by joint and by the sequence's Penn Action view. ``ok + swap`` is the
+PCK a tracker would reach if it never confused left and right; ``swaps_in_mirrored_frames``
+is the share of swaps found in frames with at least four of them (the whole figure read as
+its mirror image, rather than one limb confused). Prints and saves JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from dkd_edge.eval.evaluate import (
+    TrackerFns,
+    keypoints_from_heatmaps,
+    rendered_test_clips,
+    track_frames,
+)
+from dkd_edge.model.loading import load_initializer, load_model
+from dkd_edge.preprocess import normalise_nchw
+from dkd_edge.skeleton import FLIP_PAIRS, PENN_JOINTS
+
+CATEGORIES = ("ok", "swap", "other_joint", "far")
+
+
+def classify(pred: np.ndarray, gt: np.ndarray, visible: np.ndarray, bbox: np.ndarray
+             ) -> np.ndarray:
+    """[T, J] category index (see ``CATEGORIES``), -1 where the joint is not visible."""
+    size = np.maximum(bbox[:, 2] - bbox[:, 0], bbox[:, 3] - bbox[:, 1])
+    radius = 0.2 * size[:, None]
+    to_truth = np.linalg.norm(pred - gt, axis=-1)
+    to_mirror = np.linalg.norm(pred - gt[:, list(FLIP_PAIRS)], axis=-1)
+    to_any = np.linalg.norm(pred[:, :, None] - gt[:, None], axis=-1).min(-1)
+    out = np.full(to_truth.shape, 3)
+    out[to_any <= radius] = 2
+    out[to_mirror <= radius] = 1
+    out[to_truth <= radius] = 0
+    out[~np.asarray(visible, bool)] = -1
+    return out
+
+
+def shares(counts: np.ndarray) -> dict[str, float]:
+    total = counts.sum()
+    return {name: round(100.0 * float(c) / total, 2) if total else float("nan")
+            for name, c in zip(CATEGORIES, counts)} | {"visible": int(total)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("checkpoint", nargs="?", default=None)
+    parser.add_argument("--initializer-from", default=None)
+    parser.add_argument("--clips", type=int, default=20)
+    parser.add_argument("--frames", type=int, default=60)
+    parser.add_argument("--penn-root", default="../shared/data/penn_action")
+    parser.add_argument("--json", default=None, help="Also save the result here.")
+    args = parser.parse_args()
+
+    start = time.perf_counter()
+    torch.set_grad_enabled(False)
+    model, config, _ = load_model(args.checkpoint)
+    if args.initializer_from:
+        load_initializer(model, args.initializer_from)
+    trackers = {"initializer": TrackerFns(model.init, None),
+                "dkd": TrackerFns(model.init, model.step)}
+    joints = len(PENN_JOINTS)
+    per_joint = {mode: np.zeros((joints, len(CATEGORIES)), np.int64) for mode in trackers}
+    per_view: dict[str, dict[str, np.ndarray]] = {mode: {} for mode in trackers}
+    mirrored = {mode: 0 for mode in trackers}
+    clips = rendered_test_clips(args.penn_root, args.clips, args.frames, config.input_size)
+    for clip in tqdm(clips, desc="error study", unit="clip"):
+        frames = [normalise_nchw(f, config.mean, config.std) for f in clip.frames]
+        for mode, fns in trackers.items():
+            points = keypoints_from_heatmaps(track_frames(fns, frames), config.stride)
+            kinds = classify(points, clip.joints, clip.visibility, clip.bbox)
+            view = per_view[mode].setdefault(clip.meta["view"],
+                                             np.zeros(len(CATEGORIES), np.int64))
+            for index in range(len(CATEGORIES)):
+                per_joint[mode][:, index] += (kinds == index).sum(0)
+                view[index] += int((kinds == index).sum())
+            swaps_per_frame = (kinds == 1).sum(1)
+            mirrored[mode] += int(swaps_per_frame[swaps_per_frame >= 4].sum())
+
+    result = {"checkpoint": args.checkpoint or "bundled", "clips": len(clips),
+              "frames": args.frames, "seconds": round(time.perf_counter() - start, 1)}
+    for mode in trackers:
+        total = per_joint[mode].sum(0)
+        summary = shares(total)
+        result[mode] = {
+            "all": summary,
+            "pck_if_no_swaps": round(summary["ok"] + summary["swap"], 2),
+            "swaps_in_mirrored_frames": round(100.0 * mirrored[mode] / max(total[1], 1), 2),
+            "per_joint": {name: shares(row) for name, row in zip(PENN_JOINTS, per_joint[mode])},
+            "per_view": {view: shares(row) for view, row in sorted(per_view[mode].items())},
+        }
+        print(f"{mode}: " + "  ".join(f"{k} {v}" for k, v in summary.items())
+              + f"  -> PCK without swaps {result[mode]['pck_if_no_swaps']}, "
+              f"{result[mode]['swaps_in_mirrored_frames']} % of swaps in mirrored frames")
+        for view, row in result[mode]["per_view"].items():
+            print(f"  view {view:5s}: " + "  ".join(f"{k} {v}" for k, v in row.items()))
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
