@@ -93,6 +93,22 @@ def test_peak_weight_trains_and_logs_mse_apart(tmp_path, tiny_run, penn_root):
     assert record["loss"] > record["mse"] > 0
 
 
+def test_low_res_fraction_sets_the_initializer_resolution(tmp_path, tiny_run):
+    out, common = tiny_run
+    from dkd_edge.model.config import get_config
+
+    full = get_config("dkd-tiny").input_size
+    for fraction, expected in ((0.0, full), (1.0, (full * 3 // 4) // 32 * 32)):
+        run = tmp_path / f"f{fraction}"
+        train(TrainOptions(stage="init", steps=1, low_res_fraction=fraction,
+                           **{**common, "out": str(run)}))
+        record = json.loads((run / "dkd-tiny" / "init" / "metrics.jsonl")
+                            .read_text().splitlines()[-1])
+        assert record["size"] == expected
+    result = CliRunner().invoke(cli, ["train", "--stage", "init", "--low-res-fraction", "1.5"])
+    assert result.exit_code == 2 and "1.5" in result.output
+
+
 def test_initializer_from_swaps_only_the_initializer(tmp_path, tiny_run):
     from dkd_edge.train.checkpoint import save_checkpoint
     from dkd_edge.train.trainer import _starting_model
