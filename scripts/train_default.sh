@@ -2,17 +2,20 @@
 # Train a DKD model on this machine, every phase of the recipe, then bundle it into the package.
 # Every phase resumes from its last checkpoint (and a finished phase is skipped in seconds),
 # so after a stop just run this again.
-#   bash scripts/train_default.sh              # dkd-small, the bundled default (~5 h, 2 cores)
+#   bash scripts/train_default.sh              # dkd-small, the bundled default (~8 h, 2 cores)
 #   bash scripts/train_default.sh dkd-tiny     # the test model (a few minutes)
 #
-# The dkd-small recipe (v4), phase by phase (see docs/MODEL_CARD.md):
+# The dkd-small recipe (v4.1), phase by phase (see docs/MODEL_CARD.md):
 #   1. init      the initializer on single frames, heatmap MSE, 2,000 steps
 #   2. dkd       the step path on 10-frame clips, initializer frozen, MSE + adversarial
 #   3. peak      + the spatial cross-entropy peak loss (--peak-weight 0.5)
 #   4. long      20-frame clips, --peak-weight 1.0
 #   4b. deep     2,000 more steps at lr 5e-4 (v4 grew the encoder's stride-16 stage from 2
 #                to 6 blocks here; from scratch the deep encoder trains from phase 2 on)
+#   4c. more     2,500 more steps at lr 3e-4 (v4.1)
+#   4d. longer   1,700 steps of 30-frame clips at lr 2e-4 (v4.1)
 #   5. init-ft   the initializer fine-tuned with the peak loss
+#   5b/5c.       1,400 more steps at lr 4e-4, then 1,000 at full resolution at lr 3e-4 (v4.1)
 #   6. qat       int8-aware fine-tuning of both graphs, with the fine-tuned initializer,
 #                with rounding noise (--rounding-noise 0.1)
 set -euo pipefail
@@ -41,9 +44,17 @@ train --stage dkd --out "$RUNS/long" --init-from "$(final peak dkd)" \
       --clip-len 20 --batch 2 --steps 900 --lr 3e-4 --peak-weight 1.0          # 4
 train --stage dkd --out "$RUNS/deep" --init-from "$(final long dkd)" \
       --clip-len 20 --batch 2 --steps 2000 --lr 5e-4 --peak-weight 1.0         # 4b
+train --stage dkd --out "$RUNS/more" --init-from "$(final deep dkd)" \
+      --clip-len 20 --batch 2 --steps 2500 --lr 3e-4 --peak-weight 1.0         # 4c
+train --stage dkd --out "$RUNS/longer" --init-from "$(final more dkd)" \
+      --clip-len 30 --batch 2 --steps 1700 --lr 2e-4 --peak-weight 1.0         # 4d
 train --stage init --out "$RUNS/init-ft" --init-from "$(final base init)" \
       --steps 1100 --lr 5e-4 --peak-weight 0.5                                  # 5
-train --stage qat --out "$RUNS/final" --init-from "$(final deep dkd)" \
-      --initializer-from "$(final init-ft init)" --steps 150 --peak-weight 1.0 \
+train --stage init --out "$RUNS/init-ft2" --init-from "$(final init-ft init)" \
+      --steps 1400 --lr 4e-4 --peak-weight 0.5                                  # 5b
+train --stage init --out "$RUNS/init-ft3" --init-from "$(final init-ft2 init)" \
+      --steps 1000 --low-res-fraction 0 --lr 3e-4 --peak-weight 0.5            # 5c
+train --stage qat --out "$RUNS/final" --init-from "$(final longer dkd)" \
+      --initializer-from "$(final init-ft3 init)" --steps 150 --peak-weight 1.0 \
       --rounding-noise 0.1                                                      # 6
 python -m dkd_edge.model.bundle "$(final final qat)" "dkd_edge/weights/$CONFIG.pt"
