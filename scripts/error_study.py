@@ -76,7 +76,7 @@ def main() -> None:
     model, config, _ = load_model(args.checkpoint)
     if args.initializer_from:
         load_initializer(model, args.initializer_from)
-    trackers = {"initializer": TrackerFns(model.init, None),
+    trackers = {"initializer": TrackerFns(lambda x: (model.initializer(x), None), None),
                 "dkd": TrackerFns(model.init, model.step)}
     joints = len(PENN_JOINTS)
     per_joint = {mode: np.zeros((joints, len(CATEGORIES)), np.int64) for mode in trackers}
