@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from dkd_edge.cli import cli
 from dkd_edge.data.motion import complete_motion
 from dkd_edge.data.penn_action import PennAction
-from dkd_edge.data.render import RenderConfig, render_sequence
+from dkd_edge.data.render import RenderConfig, facing_per_frame, render_sequence
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +40,35 @@ def test_figure_is_drawn_at_the_joints(train_sequence):
                 b = empty.frames[f, int(round(y)), int(round(x))].astype(int)
                 changed.append(np.abs(a - b).sum() > 0)
     assert np.mean(changed) > 0.95  # every visible joint is covered by the drawn body
+
+
+def test_facing_follows_the_labelled_left_right_axis():
+    joints = np.zeros((3, 13, 2), np.float32)
+    joints[:, :, 1] = np.arange(13) * 10
+    joints[0, [1, 7], 0], joints[0, [2, 8], 0] = -10, 10  # labelled left on the image's left
+    joints[1, [1, 7], 0], joints[1, [2, 8], 0] = 10, -10  # mirrored
+    joints[2, [1, 7], 0], joints[2, [2, 8], 0] = 1, -1  # edge-on
+    facing = np.concatenate([facing_per_frame(joints[[k] * 5], torso_len=60.0) for k in range(3)])
+    assert facing.reshape(3, 5)[:, 2].tolist() == [1, -1, 0]
+
+
+def test_facing_cues_only_touch_the_head_and_feet(train_sequence):
+    plain = dict(occluder_prob=0.0, blur_prob=0.0)
+    cued = render_sequence(train_sequence, seed=5, max_frames=8, config=RenderConfig(**plain))
+    bare = render_sequence(train_sequence, seed=5, max_frames=8,
+                           config=RenderConfig(**plain, facing_cues=False))
+    np.testing.assert_array_equal(cued.joints, bare.joints)
+    assert cued.meta["facing_cues"] and not bare.meta["facing_cues"]
+    changed = np.abs(cued.frames.astype(int) - bare.frames.astype(int)).sum(-1) > 0
+    assert changed.any()
+    torso = np.linalg.norm(cued.joints[:, [1, 2]].mean(1) - cued.joints[:, [7, 8]].mean(1), axis=-1)
+    ys, xs = np.mgrid[0:256, 0:256]
+    for f in range(8):
+        near = np.zeros((256, 256), bool)
+        for joint in (0, 11, 12):  # head, ankles
+            x, y = cued.joints[f, joint]
+            near |= (xs - x) ** 2 + (ys - y) ** 2 <= (0.6 * torso[f]) ** 2
+        assert not (changed[f] & ~near).any()
 
 
 def test_complete_motion_fills_invisible_joints():
