@@ -5,7 +5,7 @@
 #   bash scripts/train_default.sh              # dkd-small, the bundled default (~8 h, 2 cores)
 #   bash scripts/train_default.sh dkd-tiny     # the test model (a few minutes)
 #
-# The dkd-small recipe (v4.1), phase by phase (see docs/MODEL_CARD.md):
+# The dkd-small recipe (v4.2), phase by phase (see docs/MODEL_CARD.md):
 #   1. init      the initializer on single frames, heatmap MSE, 2,000 steps
 #   2. dkd       the step path on 10-frame clips, initializer frozen, MSE + adversarial
 #   3. peak      + the spatial cross-entropy peak loss (--peak-weight 0.5)
@@ -14,8 +14,12 @@
 #                to 6 blocks here; from scratch the deep encoder trains from phase 2 on)
 #   4c. more     2,500 more steps at lr 3e-4 (v4.1)
 #   4d. longer   1,700 steps of 30-frame clips at lr 2e-4 (v4.1)
+#   4e-4g.       v4.2 fine-tuned the step path on clips with the renderer's facing cues:
+#                2,400 steps of 20-frame clips (lr 3e-4), 1,000 of 30 (lr 2e-4), then 1,700
+#                of 20 (lr 2e-4). From scratch every phase already sees those cues.
 #   5. init-ft   the initializer fine-tuned with the peak loss
 #   5b/5c.       1,400 more steps at lr 4e-4, then 1,000 at full resolution at lr 3e-4 (v4.1)
+#   5d.          1,000 more at full resolution at lr 3e-4 (v4.2, facing cues)
 #   6. qat       int8-aware fine-tuning of both graphs, with the fine-tuned initializer,
 #                with rounding noise (--rounding-noise 0.1)
 set -euo pipefail
@@ -48,13 +52,21 @@ train --stage dkd --out "$RUNS/more" --init-from "$(final deep dkd)" \
       --clip-len 20 --batch 2 --steps 2500 --lr 3e-4 --peak-weight 1.0         # 4c
 train --stage dkd --out "$RUNS/longer" --init-from "$(final more dkd)" \
       --clip-len 30 --batch 2 --steps 1700 --lr 2e-4 --peak-weight 1.0         # 4d
+train --stage dkd --out "$RUNS/face" --init-from "$(final longer dkd)" \
+      --clip-len 20 --batch 2 --steps 2400 --lr 3e-4 --peak-weight 1.0         # 4e
+train --stage dkd --out "$RUNS/face30" --init-from "$(final face dkd)" \
+      --clip-len 30 --batch 2 --steps 1000 --lr 2e-4 --peak-weight 1.0         # 4f
+train --stage dkd --out "$RUNS/face20" --init-from "$(final face30 dkd)" \
+      --clip-len 20 --batch 2 --steps 1700 --lr 2e-4 --peak-weight 1.0         # 4g
 train --stage init --out "$RUNS/init-ft" --init-from "$(final base init)" \
       --steps 1100 --lr 5e-4 --peak-weight 0.5                                  # 5
 train --stage init --out "$RUNS/init-ft2" --init-from "$(final init-ft init)" \
       --steps 1400 --lr 4e-4 --peak-weight 0.5                                  # 5b
 train --stage init --out "$RUNS/init-ft3" --init-from "$(final init-ft2 init)" \
       --steps 1000 --low-res-fraction 0 --lr 3e-4 --peak-weight 0.5            # 5c
-train --stage qat --out "$RUNS/final" --init-from "$(final longer dkd)" \
-      --initializer-from "$(final init-ft3 init)" --steps 150 --peak-weight 1.0 \
+train --stage init --out "$RUNS/init-ft4" --init-from "$(final init-ft3 init)" \
+      --steps 1000 --low-res-fraction 0 --lr 3e-4 --peak-weight 0.5            # 5d
+train --stage qat --out "$RUNS/final" --init-from "$(final face20 dkd)" \
+      --initializer-from "$(final init-ft4 init)" --steps 150 --peak-weight 1.0 \
       --rounding-noise 0.1                                                      # 6
 python -m dkd_edge.model.bundle "$(final final qat)" "dkd_edge/weights/$CONFIG.pt"
