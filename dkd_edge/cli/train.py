@@ -30,6 +30,9 @@ from dkd_edge.model.config import DEFAULT_CONFIG
 @click.option("--rounding-noise", type=float, default=0.0, show_default=True,
               help="qat stage: probability of shifting each int8 activation one step up (and "
                    "the same down) in training, so integer runtimes stay on the reference.")
+@click.option("--swap-prob", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True,
+              help="dkd stage: probability of swapping each left/right pair in a rollout's "
+                   "first heatmaps, so the step path learns to recover from mirror errors.")
 @click.option("--low-res-fraction", type=click.FloatRange(0.0, 1.0), default=0.6,
               show_default=True,
               help="init stage: share of the steps run at 3/4 resolution (cheaper); 0 for a "
@@ -47,7 +50,7 @@ from dkd_edge.model.config import DEFAULT_CONFIG
               help="Continue from the stage's last.pt when it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def train(config_name, stage, penn_root, out, steps, batch, clip_len, lr, adv_weight,
-          peak_weight, rounding_noise, low_res_fraction, init_from,
+          peak_weight, rounding_noise, swap_prob, low_res_fraction, init_from,
           initializer_from, seed, save_every, workers, threads, resume, as_json) -> None:
     """Train a DKD model stage on rendered Penn Action motion (resumable; torchrun-ready)."""
     from dkd_edge.model.config import get_config
@@ -58,7 +61,8 @@ def train(config_name, stage, penn_root, out, steps, batch, clip_len, lr, adv_we
     summary = run(TrainOptions(
         config=config_name, stage=stage, penn_root=penn_root, out=out, steps=steps,
         batch=batch, clip_len=clip_len, lr=lr, adv_weight=adv_weight, peak_weight=peak_weight,
-        rounding_noise=rounding_noise, low_res_fraction=low_res_fraction,
+        rounding_noise=rounding_noise, swap_prob=swap_prob,
+        low_res_fraction=low_res_fraction,
         init_from=init_from, initializer_from=initializer_from,
         seed=seed, save_every=save_every, workers=workers, threads=threads, resume=resume,
     ))

@@ -50,6 +50,7 @@ from dkd_edge.train.losses import (
     heatmap_mse,
     heatmap_peak_ce,
 )
+from dkd_edge.train.perturb import swap_mirror_pairs
 
 STAGES = ("init", "dkd", "qat")
 STAGE_DEFAULTS = {
@@ -74,6 +75,7 @@ class TrainOptions:
     lr: float | None = None
     adv_weight: float = 0.05
     peak_weight: float = 0.0
+    swap_prob: float = 0.0
     rounding_noise: float = 0.0
     low_res_fraction: float = 0.6
     init_from: str | None = None
@@ -289,6 +291,7 @@ def train(options: TrainOptions) -> dict:
         else:
             with torch.no_grad():
                 first = model.initializer(frames[:, 0])
+            first = swap_mirror_pairs(first, options.swap_prob)
             loss, mse, pred = wrapped(frames, heatmaps, weights, first)
             total = loss
             if wrapped_disc is not None:

@@ -1,0 +1,42 @@
+"""The dkd stage's mirror-swap augmentation (``dkd_edge.train.perturb``)."""
+
+import pytest
+import torch
+
+from dkd_edge.skeleton import FLIP_PAIRS, PENN_JOINTS
+from dkd_edge.train.perturb import mirror_pairs, swap_mirror_pairs
+
+
+def labelled(batch: int) -> torch.Tensor:
+    """[B, J, 2, 2] heatmaps whose channel j holds the value j everywhere."""
+    return torch.arange(len(PENN_JOINTS)).float()[None, :, None, None].repeat(batch, 1, 2, 2)
+
+
+def test_pairs_cover_every_limb_joint_once():
+    pairs = mirror_pairs()
+    assert len(pairs) == 6
+    assert sorted(j for pair in pairs for j in pair) == list(range(1, 13))
+
+
+def test_probability_one_mirrors_every_pair_and_keeps_the_head():
+    out = swap_mirror_pairs(labelled(3), 1.0)
+    assert out[:, :, 0, 0].tolist() == [list(map(float, FLIP_PAIRS))] * 3
+    assert torch.equal(swap_mirror_pairs(out, 1.0), labelled(3))
+
+
+def test_probability_zero_changes_nothing():
+    assert torch.equal(swap_mirror_pairs(labelled(2), 0.0), labelled(2))
+
+
+def test_swaps_are_drawn_per_clip_and_per_pair():
+    out = swap_mirror_pairs(labelled(64), 0.5, torch.Generator().manual_seed(0))[:, :, 0, 0]
+    swapped = out != labelled(64)[:, :, 0, 0]
+    assert 0.3 < swapped[:, 1:].float().mean() < 0.7
+    assert len({tuple(row.tolist()) for row in swapped}) > 10
+    for left, right in mirror_pairs():  # a pair swaps as a whole: both channels or neither
+        assert torch.equal(swapped[:, left], swapped[:, right])
+
+
+def test_a_probability_outside_0_1_is_refused():
+    with pytest.raises(ValueError, match="swap probability"):
+        swap_mirror_pairs(labelled(1), 1.5)
