@@ -36,6 +36,25 @@ def test_pck_uses_max_of_width_and_height_and_accumulates():
     assert acc.per_joint()["head"] == 50.0
 
 
+def test_per_clip_means_and_a_bootstrap_interval_over_clips():
+    bbox = np.array([[0, 0, 100, 100]] * 4, np.float32)
+    gt = np.zeros((4, 13, 2))
+    vis = np.ones((4, 13), bool)
+    acc = PCKAccumulator()
+    for share in (1.0, 0.5, 0.75, 0.25):  # four clips of 4 frames, a share of frames right
+        pred = gt.copy()
+        pred[int(share * 4):] += 50.0
+        acc.update(pred, gt, vis, bbox)
+    assert acc.per_clip() == [100.0, 50.0, 75.0, 25.0]
+    low, high = acc.mean_interval()
+    assert 25.0 <= low < acc.groups()["Mean"] == 62.5 < high <= 100.0
+    same = PCKAccumulator()
+    for _ in range(4):
+        same.update(gt, gt, vis, bbox)
+    assert same.mean_interval() == (100.0, 100.0)  # identical clips: no spread
+    assert np.isnan(PCKAccumulator().mean_interval()).all()  # no clips: no interval
+
+
 def test_decode_argmax_and_quarter_offset():
     maps = np.zeros((2, 8, 8), np.float32)
     maps[0, 3, 4] = 1.0

@@ -80,3 +80,6 @@ def eval_command(checkpoint, penn_root, split, limit, max_frames, jhmdb_root, no
     click.echo(f"{'PCK@0.2':<22}" + "".join(f"{g:>7}" for g in groups))
     for name, table in result["per_group"].items():
         click.echo(f"{name:<22}" + "".join(f"{_fmt(table[g]):>7}" for g in groups))
+    for name, (low, high) in result["pck_ci95"].items():
+        click.echo(f"{name}: mean {_fmt(result['pck'][name]).strip()}, 95 % interval over "
+                   f"{result['clips']} clips {_fmt(low).strip()}-{_fmt(high).strip()}")

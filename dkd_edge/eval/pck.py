@@ -3,6 +3,9 @@
 A joint is correct when its distance to the ground truth is at most
 ``alpha * max(bbox width, bbox height)``; only visible joints count. ``Mean`` is the share of
 all visible joints that are correct (every visible joint weighs the same).
+
+Clips are the unit of sampling: frames of one clip share a figure, a camera and a motion, so
+``PCKAccumulator.mean_interval`` bootstraps over clips (each ``update`` call), not frames.
 """
 
 from __future__ import annotations
@@ -33,10 +36,13 @@ class PCKAccumulator:
     num_joints: int = len(PENN_JOINTS)
     correct: np.ndarray = field(init=False)
     visible: np.ndarray = field(init=False)
+    clip_correct: list[int] = field(init=False)
+    clip_visible: list[int] = field(init=False)
 
     def __post_init__(self) -> None:
         self.correct = np.zeros(self.num_joints, np.int64)
         self.visible = np.zeros(self.num_joints, np.int64)
+        self.clip_correct, self.clip_visible = [], []
 
     def update(self, pred, gt, visibility, bbox) -> None:
         """Add frames: pred/gt [..., J, 2], visibility [..., J], bbox [..., 4]."""
@@ -44,6 +50,27 @@ class PCKAccumulator:
         vis = np.asarray(visibility, bool)
         self.correct += hits.reshape(-1, self.num_joints).sum(0)
         self.visible += vis.reshape(-1, self.num_joints).sum(0)
+        self.clip_correct.append(int(hits.sum()))
+        self.clip_visible.append(int(vis.sum()))
+
+    def per_clip(self) -> list[float]:
+        """Mean PCK in percent of each ``update`` call (one clip), NaN where none visible."""
+        return [100.0 * c / v if v else float("nan")
+                for c, v in zip(self.clip_correct, self.clip_visible)]
+
+    def mean_interval(self, level: float = 0.95, resamples: int = 2000, seed: int = 0
+                      ) -> tuple[float, float]:
+        """Bootstrap interval of the mean PCK (percent), resampling whole clips."""
+        correct = np.asarray(self.clip_correct, np.float64)
+        visible = np.asarray(self.clip_visible, np.float64)
+        if len(correct) == 0 or visible.sum() == 0:
+            return float("nan"), float("nan")
+        picks = np.random.default_rng(seed).integers(0, len(correct), (resamples, len(correct)))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = 100.0 * correct[picks].sum(1) / visible[picks].sum(1)
+        tail = 100.0 * (1.0 - level) / 2
+        low, high = np.nanpercentile(means, [tail, 100.0 - tail])
+        return float(low), float(high)
 
     def per_joint(self) -> dict[str, float]:
         """PCK in percent per joint name (NaN for a joint never visible)."""

@@ -27,6 +27,8 @@ def run_eval(checkpoint, penn_root, limit: int, max_frames: int, jhmdb_root=None
              with_qat: bool = True, progress: bool = True,
              initializer_from: str | None = None, decode: str = DEFAULT_DECODE) -> dict:
     """PCK@0.2 (percent) per mode on rendered test clips, and on Sub-JHMDB when given.
+    ``pck_ci95`` is a bootstrap 95 % interval of each mean over clips; ``per_clip`` the clips'
+    own means, in clip order (for paired comparisons of two checkpoints).
     ``initializer_from`` swaps in another checkpoint's pose initializer (float rows only:
     the QAT graphs carry their own initializer weights). ``decode`` picks how keypoints are
     read off the heatmaps (``dkd_edge.eval.keypoints.decode_heatmaps``)."""
@@ -49,11 +51,14 @@ def run_eval(checkpoint, penn_root, limit: int, max_frames: int, jhmdb_root=None
     clips = rendered_test_clips(penn_root, limit, max_frames, config.input_size)
     result: dict = {"model": config.name, "clips": len(clips),
                     "frames": int(sum(len(c.frames) for c in clips)), "decode": decode,
-                    "pck": {}, "per_group": {}, "per_joint": {}}
+                    "pck": {}, "pck_ci95": {}, "per_clip": {}, "per_group": {},
+                    "per_joint": {}}
     for name, fns in trackers.items():
         acc = evaluate_rendered(fns, clips, config, progress, desc=f"eval {name}",
                                 decode=decode)
         result["pck"][name] = acc.groups()["Mean"]
+        result["pck_ci95"][name] = [round(v, 2) for v in acc.mean_interval()]
+        result["per_clip"][name] = [round(v, 2) for v in acc.per_clip()]
         result["per_group"][name] = acc.groups()
         result["per_joint"][name] = acc.per_joint()
     for name in ("dkd", "initializer", "dkd_qat"):
