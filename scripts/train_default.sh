@@ -5,7 +5,7 @@
 #   bash scripts/train_default.sh              # dkd-small, the bundled default (~8 h, 2 cores)
 #   bash scripts/train_default.sh dkd-tiny     # the test model (a few minutes)
 #
-# The dkd-small recipe (v4.2), phase by phase (see docs/MODEL_CARD.md):
+# The dkd-small recipe (v4.3), phase by phase (see docs/MODEL_CARD.md):
 #   1. init      the initializer on single frames, heatmap MSE, 2,000 steps
 #   2. dkd       the step path on 10-frame clips, initializer frozen, MSE + adversarial
 #   3. peak      + the spatial cross-entropy peak loss (--peak-weight 0.5)
@@ -17,9 +17,12 @@
 #   4e-4g.       v4.2 fine-tuned the step path on clips with the renderer's facing cues:
 #                2,400 steps of 20-frame clips (lr 3e-4), 1,000 of 30 (lr 2e-4), then 1,700
 #                of 20 (lr 2e-4). From scratch every phase already sees those cues.
+#   4h. recover  2,800 steps of 20-frame clips (lr 2e-4) with --swap-prob 0.15: rollouts that
+#                start from mirror swaps, so the step path learns to recover (v4.3)
 #   5. init-ft   the initializer fine-tuned with the peak loss
 #   5b/5c.       1,400 more steps at lr 4e-4, then 1,000 at full resolution at lr 3e-4 (v4.1)
 #   5d.          1,000 more at full resolution at lr 3e-4 (v4.2, facing cues)
+#   5e.          1,400 more at full resolution at lr 2e-4 (v4.3)
 #   6. qat       int8-aware fine-tuning of both graphs, with the fine-tuned initializer,
 #                with rounding noise (--rounding-noise 0.1)
 set -euo pipefail
@@ -58,6 +61,9 @@ train --stage dkd --out "$RUNS/face30" --init-from "$(final face dkd)" \
       --clip-len 30 --batch 2 --steps 1000 --lr 2e-4 --peak-weight 1.0         # 4f
 train --stage dkd --out "$RUNS/face20" --init-from "$(final face30 dkd)" \
       --clip-len 20 --batch 2 --steps 1700 --lr 2e-4 --peak-weight 1.0         # 4g
+train --stage dkd --out "$RUNS/recover" --init-from "$(final face20 dkd)" \
+      --clip-len 20 --batch 2 --steps 2800 --lr 2e-4 --peak-weight 1.0 \
+      --swap-prob 0.15                                                          # 4h
 train --stage init --out "$RUNS/init-ft" --init-from "$(final base init)" \
       --steps 1100 --lr 5e-4 --peak-weight 0.5                                  # 5
 train --stage init --out "$RUNS/init-ft2" --init-from "$(final init-ft init)" \
@@ -66,7 +72,9 @@ train --stage init --out "$RUNS/init-ft3" --init-from "$(final init-ft2 init)" \
       --steps 1000 --low-res-fraction 0 --lr 3e-4 --peak-weight 0.5            # 5c
 train --stage init --out "$RUNS/init-ft4" --init-from "$(final init-ft3 init)" \
       --steps 1000 --low-res-fraction 0 --lr 3e-4 --peak-weight 0.5            # 5d
-train --stage qat --out "$RUNS/final" --init-from "$(final face20 dkd)" \
-      --initializer-from "$(final init-ft4 init)" --steps 150 --peak-weight 1.0 \
+train --stage init --out "$RUNS/init-ft5" --init-from "$(final init-ft4 init)" \
+      --steps 1400 --low-res-fraction 0 --lr 2e-4 --peak-weight 0.5            # 5e
+train --stage qat --out "$RUNS/final" --init-from "$(final recover dkd)" \
+      --initializer-from "$(final init-ft5 init)" --steps 150 --peak-weight 1.0 \
       --rounding-noise 0.1                                                      # 6
 python -m dkd_edge.model.bundle "$(final final qat)" "dkd_edge/weights/$CONFIG.pt"
