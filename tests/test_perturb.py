@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from dkd_edge.skeleton import FLIP_PAIRS, PENN_JOINTS
-from dkd_edge.train.perturb import mirror_pairs, swap_mirror_pairs
+from dkd_edge.train.perturb import mirror_pairs, perturb_state, swap_mirror_pairs
 
 
 def labelled(batch: int) -> torch.Tensor:
@@ -40,3 +40,34 @@ def test_swaps_are_drawn_per_clip_and_per_pair():
 def test_a_probability_outside_0_1_is_refused():
     with pytest.raises(ValueError, match="swap probability"):
         swap_mirror_pairs(labelled(1), 1.5)
+
+
+def test_drift_probability_one_puts_one_error_in_every_clip():
+    heatmaps = torch.randn(16, len(PENN_JOINTS), 32, 32, requires_grad=True)
+    out = perturb_state(heatmaps, 1.0, generator=torch.Generator().manual_seed(1))
+    changed = (out != heatmaps).flatten(2).any(2).sum(1)
+    assert changed.min() >= 1 and changed.max() <= 2  # one shifted joint or one swapped pair
+    out.sum().backward()  # the rollout's gradients still flow through the edited state
+    assert torch.equal(heatmaps.grad, torch.ones_like(heatmaps))
+
+
+def test_drift_errors_are_mirror_swaps_or_shifts_of_the_same_map():
+    heatmaps = torch.randn(32, len(PENN_JOINTS), 16, 16)
+    out = perturb_state(heatmaps, 1.0, max_shift=3, generator=torch.Generator().manual_seed(2))
+    pairs = {frozenset(pair) for pair in mirror_pairs()}
+    for clip in range(32):
+        changed = torch.nonzero((out[clip] != heatmaps[clip]).flatten(1).any(1)).flatten()
+        if len(changed) == 2:
+            assert frozenset(changed.tolist()) in pairs
+        else:
+            joint = int(changed[0])
+            assert any(torch.equal(out[clip, joint], torch.roll(heatmaps[clip, joint], (dy, dx),
+                                                                (0, 1)))
+                       for dy in range(-3, 4) for dx in range(-3, 4))
+
+
+def test_drift_probability_zero_changes_nothing_and_bad_values_are_refused():
+    heatmaps = torch.randn(2, len(PENN_JOINTS), 8, 8)
+    assert perturb_state(heatmaps, 0.0) is heatmaps
+    with pytest.raises(ValueError, match="drift probability"):
+        perturb_state(heatmaps, -0.1)

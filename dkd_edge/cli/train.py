@@ -33,6 +33,9 @@ from dkd_edge.model.config import DEFAULT_CONFIG
 @click.option("--swap-prob", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True,
               help="dkd stage: probability of swapping each left/right pair in a rollout's "
                    "first heatmaps, so the step path learns to recover from mirror errors.")
+@click.option("--drift-prob", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True,
+              help="dkd stage: per clip and step, probability of one tracking error (a mirror "
+                   "swap or a shifted joint) in the state the next kernels come from.")
 @click.option("--low-res-fraction", type=click.FloatRange(0.0, 1.0), default=0.6,
               show_default=True,
               help="init stage: share of the steps run at 3/4 resolution (cheaper); 0 for a "
@@ -50,7 +53,7 @@ from dkd_edge.model.config import DEFAULT_CONFIG
               help="Continue from the stage's last.pt when it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def train(config_name, stage, penn_root, out, steps, batch, clip_len, lr, adv_weight,
-          peak_weight, rounding_noise, swap_prob, low_res_fraction, init_from,
+          peak_weight, rounding_noise, swap_prob, drift_prob, low_res_fraction, init_from,
           initializer_from, seed, save_every, workers, threads, resume, as_json) -> None:
     """Train a DKD model stage on rendered Penn Action motion (resumable; torchrun-ready)."""
     from dkd_edge.model.config import get_config
@@ -61,7 +64,7 @@ def train(config_name, stage, penn_root, out, steps, batch, clip_len, lr, adv_we
     summary = run(TrainOptions(
         config=config_name, stage=stage, penn_root=penn_root, out=out, steps=steps,
         batch=batch, clip_len=clip_len, lr=lr, adv_weight=adv_weight, peak_weight=peak_weight,
-        rounding_noise=rounding_noise, swap_prob=swap_prob,
+        rounding_noise=rounding_noise, swap_prob=swap_prob, drift_prob=drift_prob,
         low_res_fraction=low_res_fraction,
         init_from=init_from, initializer_from=initializer_from,
         seed=seed, save_every=save_every, workers=workers, threads=threads, resume=resume,

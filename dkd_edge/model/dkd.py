@@ -12,6 +12,8 @@ Frames are normalised RGB [B, 3, S, S] (see ``DKDConfig.preprocessing``); heatma
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
@@ -42,12 +44,14 @@ class DKD(nn.Module):
         heatmaps = self.matcher(features, kernels, batch)
         return heatmaps, self.distillator(features, heatmaps, batch)
 
-    def rollout(self, frames: torch.Tensor, first_heatmaps: torch.Tensor | None = None
+    def rollout(self, frames: torch.Tensor, first_heatmaps: torch.Tensor | None = None,
+                perturb_state: Callable[[torch.Tensor], torch.Tensor] | None = None
                 ) -> torch.Tensor:
         """Run a clip [B, T, 3, S, S] -> heatmaps [B, T, J, S/4, S/4] (frame 0 from init).
 
         ``first_heatmaps`` replaces the initializer's output on frame 0 (e.g. a frozen
-        initializer's, computed without gradients).
+        initializer's, computed without gradients). ``perturb_state`` (training only) edits
+        the heatmaps that each step's next kernels are distilled from, not the outputs.
         """
         batch, steps = int(frames.shape[0]), int(frames.shape[1])
         if first_heatmaps is None:
@@ -55,7 +59,12 @@ class DKD(nn.Module):
         kernels = self.distillator(self.encoder(frames[:, 0]), first_heatmaps, batch)
         outputs = [first_heatmaps]
         for t in range(1, steps):
-            heatmaps, kernels = self.step(frames[:, t], kernels, batch)
+            if perturb_state is None:
+                heatmaps, kernels = self.step(frames[:, t], kernels, batch)
+            else:
+                features = self.encoder(frames[:, t])
+                heatmaps = self.matcher(features, kernels, batch)
+                kernels = self.distillator(features, perturb_state(heatmaps), batch)
             outputs.append(heatmaps)
         return torch.stack(outputs, dim=1)
 

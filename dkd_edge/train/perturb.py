@@ -1,4 +1,5 @@
-"""Tracking-error augmentation for the ``dkd`` stage: mirror swaps in the starting heatmaps.
+"""Tracking-error augmentation for the ``dkd`` stage: mirror swaps in the starting heatmaps,
+and (``perturb_state``) swaps or shifted joints in the state part-way through a rollout.
 
 A tracker that has put a limb on its mirror (left wrist on the right wrist) carries that
 error forward: the kernels distilled from it describe the wrong limb and the location prior
@@ -34,3 +35,37 @@ def swap_mirror_pairs(heatmaps: torch.Tensor, prob: float,
         order[swap[:, index], left] = right
         order[swap[:, index], right] = left
     return torch.take_along_dim(heatmaps, order[:, :, None, None].to(heatmaps.device), dim=1)
+
+
+def perturb_state(heatmaps: torch.Tensor, prob: float, max_shift: int = 6,
+                  generator: torch.Generator | None = None) -> torch.Tensor:
+    """Mid-rollout tracking errors in the heatmaps a step distils its next kernels from.
+
+    Each clip, with probability ``prob``, gets one error: half the time a random left/right
+    pair swapped, otherwise one random joint's heatmap shifted by up to ``max_shift`` cells
+    in x and y, never by zero (a limb drifting off its joint). The step path is trained on
+    the frames that follow, so it learns to pull a drifting state back instead of carrying
+    it forward.
+    """
+    if not 0.0 <= prob <= 1.0:
+        raise ValueError(f"drift probability must lie in [0, 1], got {prob}")
+    if prob == 0.0:
+        return heatmaps
+    batch, joints = int(heatmaps.shape[0]), int(heatmaps.shape[1])
+    hit = torch.rand(batch, generator=generator) < prob
+    if not bool(hit.any()):
+        return heatmaps
+    pairs = mirror_pairs()
+    out = heatmaps.clone()
+    for clip in torch.nonzero(hit).flatten().tolist():
+        if torch.rand(1, generator=generator).item() < 0.5:
+            left, right = pairs[int(torch.randint(len(pairs), (1,), generator=generator))]
+            out[clip, left], out[clip, right] = heatmaps[clip, right], heatmaps[clip, left]
+        else:
+            joint = int(torch.randint(joints, (1,), generator=generator))
+            dy, dx = (torch.randint(-max_shift, max_shift + 1, (2,), generator=generator)
+                      .tolist())
+            if dy == 0 and dx == 0:  # an error, not a no-op
+                dy = max_shift
+            out[clip, joint] = torch.roll(heatmaps[clip, joint], (dy, dx), dims=(0, 1))
+    return out

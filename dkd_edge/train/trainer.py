@@ -50,7 +50,7 @@ from dkd_edge.train.losses import (
     heatmap_mse,
     heatmap_peak_ce,
 )
-from dkd_edge.train.perturb import swap_mirror_pairs
+from dkd_edge.train.perturb import perturb_state, swap_mirror_pairs
 
 STAGES = ("init", "dkd", "qat")
 STAGE_DEFAULTS = {
@@ -76,6 +76,7 @@ class TrainOptions:
     adv_weight: float = 0.05
     peak_weight: float = 0.0
     swap_prob: float = 0.0
+    drift_prob: float = 0.0
     rounding_noise: float = 0.0
     low_res_fraction: float = 0.6
     init_from: str | None = None
@@ -151,13 +152,18 @@ class InitializerObjective(nn.Module):
 class RolloutObjective(nn.Module):
     """Stage ``dkd``: heatmap loss over a rollout that starts from the frozen initializer."""
 
-    def __init__(self, model: DKD, peak_weight: float = 0.0):
+    def __init__(self, model: DKD, peak_weight: float = 0.0, drift_prob: float = 0.0):
         super().__init__()
         self.model = model
         self.peak_weight = peak_weight
+        self.drift_prob = drift_prob
 
     def forward(self, frames, heatmaps, weights, first):
-        pred = self.model.rollout(frames, first)
+        perturb = None
+        if self.training and self.drift_prob > 0:
+            def perturb(state):
+                return perturb_state(state, self.drift_prob)
+        pred = self.model.rollout(frames, first, perturb)
         loss, mse = heatmap_loss(pred[:, 1:], heatmaps[:, 1:], weights[:, 1:],
                                  self.peak_weight)
         return loss, mse, pred
@@ -233,7 +239,7 @@ def train(options: TrainOptions) -> dict:
         params = list(model.initializer.parameters())
         clips = max(1, options.batch // options.clip_len)
     else:
-        objective = RolloutObjective(model, options.peak_weight)
+        objective = RolloutObjective(model, options.peak_weight, options.drift_prob)
         for p in model.initializer.parameters():
             p.requires_grad_(False)
         params = [p for n, p in model.named_parameters() if not n.startswith("initializer.")]
