@@ -2,10 +2,10 @@
 # Train a DKD model on this machine, every phase of the recipe, then bundle it into the package.
 # Every phase resumes from its last checkpoint (and a finished phase is skipped in seconds),
 # so after a stop just run this again.
-#   bash scripts/train_default.sh              # dkd-small, the bundled default (~8 h, 2 cores)
+#   bash scripts/train_default.sh              # dkd-small, the bundled default (~9 h, 2 cores)
 #   bash scripts/train_default.sh dkd-tiny     # the test model (a few minutes)
 #
-# The dkd-small recipe (v4.3), phase by phase (see docs/MODEL_CARD.md):
+# The dkd-small recipe (v4.4), phase by phase (see docs/MODEL_CARD.md):
 #   1. init      the initializer on single frames, heatmap MSE, 2,000 steps
 #   2. dkd       the step path on 10-frame clips, initializer frozen, MSE + adversarial
 #   3. peak      + the spatial cross-entropy peak loss (--peak-weight 0.5)
@@ -23,6 +23,9 @@
 #   5b/5c.       1,400 more steps at lr 4e-4, then 1,000 at full resolution at lr 3e-4 (v4.1)
 #   5d.          1,000 more at full resolution at lr 3e-4 (v4.2, facing cues)
 #   5e.          1,400 more at full resolution at lr 2e-4 (v4.3)
+#   4i. drift    2,800 steps of 20-frame clips (lr 1e-4), --drift-prob 0.08: tracking errors
+#                injected mid-rollout, rollouts started by the final initializer (v4.4; runs
+#                after 5e for that reason)
 #   6. qat       int8-aware fine-tuning of both graphs, with the fine-tuned initializer,
 #                with rounding noise (--rounding-noise 0.1)
 set -euo pipefail
@@ -74,7 +77,11 @@ train --stage init --out "$RUNS/init-ft4" --init-from "$(final init-ft3 init)" \
       --steps 1000 --low-res-fraction 0 --lr 3e-4 --peak-weight 0.5            # 5d
 train --stage init --out "$RUNS/init-ft5" --init-from "$(final init-ft4 init)" \
       --steps 1400 --low-res-fraction 0 --lr 2e-4 --peak-weight 0.5            # 5e
-train --stage qat --out "$RUNS/final" --init-from "$(final recover dkd)" \
+train --stage dkd --out "$RUNS/drift" --init-from "$(final recover dkd)" \
+      --initializer-from "$(final init-ft5 init)" --clip-len 20 --batch 2 \
+      --steps 2800 --lr 1e-4 --peak-weight 1.0 --swap-prob 0.15 \
+      --drift-prob 0.08                                                         # 4i (after 5e)
+train --stage qat --out "$RUNS/final" --init-from "$(final drift dkd)" \
       --initializer-from "$(final init-ft5 init)" --steps 150 --peak-weight 1.0 \
       --rounding-noise 0.1                                                      # 6
 python -m dkd_edge.model.bundle "$(final final qat)" "dkd_edge/weights/$CONFIG.pt"
