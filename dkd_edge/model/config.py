@@ -18,6 +18,10 @@ class DKDConfig:
     includes ``coord_channels`` fixed position channels (x, y, x^2 + y^2), which let a
     kernel carry where its joint was as well as what it looked like.
 
+    ``init_refine`` adds that many inverted residuals (expansion 2) to the initializer's
+    decoder at strides 16, 8 and 4, after its fuse blocks. They start as the identity, so a
+    trained initializer can be grown and fine-tuned.
+
     ``encoder_blocks`` counts the frame encoder's inverted residuals at strides 4, 8 and 16
     (the first of each stage strides; blocks past the second start as the identity, so a trained
     encoder can be grown and fine-tuned).
@@ -40,6 +44,7 @@ class DKDConfig:
     init_widths: tuple[int, ...] = (16, 24, 32, 64, 96, 160)
     init_expand: int = 6
     init_head: int = 64
+    init_refine: tuple[int, int, int] = (0, 0, 0)
     encoder_widths: tuple[int, ...] = (8, 16, 32, 48)
     encoder_features: int = 24
     encoder_expand: int = 2
@@ -85,7 +90,7 @@ class DKDConfig:
     @classmethod
     def from_dict(cls, data: dict) -> DKDConfig:
         data = dict(data)
-        for key in ("init_widths", "encoder_widths", "encoder_blocks", "mean", "std",
+        for key in ("init_widths", "init_refine", "encoder_widths", "encoder_blocks", "mean", "std",
                     "joint_names", "position_frequencies"):
             if key in data:
                 data[key] = tuple(data[key])

@@ -34,6 +34,10 @@ class PoseInitializer(nn.Module):
         self.fuse8 = InvertedResidual(head, head, 1, 2)
         self.fuse4 = nn.Sequential(InvertedResidual(head, head, 1, 2),
                                    InvertedResidual(head, head, 1, 2))
+        r16, r8, r4 = config.init_refine
+        self.refine16 = _identity_blocks(head, r16)
+        self.refine8 = _identity_blocks(head, r8)
+        self.refine4 = _identity_blocks(head, r4)
         self.out = nn.Conv2d(head, config.num_joints, 1)
 
     def forward(self, frame: torch.Tensor) -> torch.Tensor:
@@ -41,10 +45,16 @@ class PoseInitializer(nn.Module):
         x8 = self.s8(x4)
         x16 = self.s16(x8)
         x32 = self.s32(x16)
-        y = self.fuse16(self.up(self.top(x32)) + self.lat16(x16))
-        y = self.fuse8(self.up(y) + self.lat8(x8))
-        y = self.fuse4(self.up(y) + self.lat4(x4))
+        y = self.refine16(self.fuse16(self.up(self.top(x32)) + self.lat16(x16)))
+        y = self.refine8(self.fuse8(self.up(y) + self.lat8(x8)))
+        y = self.refine4(self.fuse4(self.up(y) + self.lat4(x4)))
         return self.out(y)
+
+
+def _identity_blocks(channels: int, blocks: int) -> nn.Sequential:
+    """Residual blocks that start as the identity (an empty Sequential when blocks is 0)."""
+    return nn.Sequential(*[InvertedResidual(channels, channels, 1, 2, zero_init=True)
+                           for _ in range(blocks)])
 
 
 def _encoder_stage(cin: int, cout: int, blocks: int, first_expand: int, expand: int
