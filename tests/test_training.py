@@ -111,6 +111,7 @@ def test_low_res_fraction_sets_the_initializer_resolution(tmp_path, tiny_run):
 
 
 def test_initializer_from_swaps_only_the_initializer(tmp_path, tiny_run):
+    from dkd_edge.model import DKD, get_config
     from dkd_edge.train.checkpoint import save_checkpoint
     from dkd_edge.train.trainer import _starting_model
 
@@ -129,6 +130,15 @@ def test_initializer_from_swaps_only_the_initializer(tmp_path, tiny_run):
     torch.testing.assert_close(state[enc], dkd_ckpt[enc])
     with pytest.raises(DkdError, match="no such checkpoint"):
         _starting_model(TrainOptions(stage="qat", initializer_from="missing.pt",
+                                     **common).resolved())
+    grown = dict(other, config={**other["config"], "init_refine": [0, 0, 1]})
+    grown["model"] = {**other["model"], **{
+        f"initializer.refine4.0.{k}": v
+        for k, v in DKD(get_config("dkd-tiny", init_refine=(0, 0, 1))).initializer
+        .refine4[0].state_dict().items()}}
+    save_checkpoint(tmp_path / "grown.pt", grown)
+    with pytest.raises(DkdError, match="does not fit this model's"):
+        _starting_model(TrainOptions(stage="qat", initializer_from=str(tmp_path / "grown.pt"),
                                      **common).resolved())
 
 

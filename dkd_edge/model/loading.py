@@ -58,4 +58,11 @@ def load_initializer(model: DKD, source: str | Path) -> None:
     prefix = "initializer."
     state = {k[len(prefix):]: v.float() if torch.is_floating_point(v) else v
              for k, v in data["model"].items() if k.startswith(prefix)}
-    model.initializer.load_state_dict(state)
+    try:
+        model.initializer.load_state_dict(state)
+    except RuntimeError as exc:
+        raise DkdError(
+            f"--initializer-from {source}: its initializer does not fit this model's (the "
+            f"config {model.config.name!r} changed between them: "
+            f"{str(exc).splitlines()[-1].strip()[:120]}); pass an initializer trained with "
+            "the same config version") from exc
