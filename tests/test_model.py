@@ -82,20 +82,27 @@ def test_configs_carry_preprocessing():
         assert len(cfg.joint_names) == 13 and cfg.skeleton
 
 
+def _tiny_with_bn_statistics() -> tuple:
+    """dkd-tiny in eval mode with non-trivial BatchNorm statistics, so that growth tests can
+    fail (zero-mean, unit-scale BN would hide a block that is not the identity)."""
+    torch.manual_seed(0)
+    small = get_config("dkd-tiny")
+    model = DKD(small).eval()
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                module.running_mean.uniform_(-0.5, 0.5)
+                module.weight.uniform_(0.5, 1.5)
+    return small, model
+
+
 def test_growing_the_encoder_keeps_its_output():
     """Blocks added past the second of a stage start as the identity (zero BN scale), so a
     trained encoder loaded into a deeper config computes what it did; 1x1 kernels load the
     same weights as 3x3 ones (the channel mix is per tap)."""
     import dataclasses
 
-    torch.manual_seed(0)
-    small = get_config("dkd-tiny")
-    model = DKD(small).eval()
-    with torch.no_grad():  # non-trivial BN statistics, so the test can fail
-        for module in model.modules():
-            if isinstance(module, torch.nn.BatchNorm2d):
-                module.running_mean.uniform_(-0.5, 0.5)
-                module.weight.uniform_(0.5, 1.5)
+    small, model = _tiny_with_bn_statistics()
     deep = DKD(dataclasses.replace(small, encoder_blocks=(2, 3, 5))).eval()
     missing = deep.load_state_dict(model.state_dict(), strict=False).missing_keys
     assert missing and all(k.startswith(("encoder.s8.2.", "encoder.s16.")) for k in missing)
@@ -118,14 +125,7 @@ def test_growing_the_initializer_keeps_its_output():
     config with more decoder blocks computes what it did, until they are trained."""
     import dataclasses
 
-    torch.manual_seed(0)
-    small = get_config("dkd-tiny")
-    model = DKD(small).eval()
-    with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, torch.nn.BatchNorm2d):
-                module.running_mean.uniform_(-0.5, 0.5)
-                module.weight.uniform_(0.5, 1.5)
+    small, model = _tiny_with_bn_statistics()
     grown = DKD(dataclasses.replace(small, init_refine=(1, 2, 1))).eval()
     missing = grown.load_state_dict(model.state_dict(), strict=False).missing_keys
     assert missing and all(k.startswith("initializer.refine") for k in missing)
