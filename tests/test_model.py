@@ -48,7 +48,7 @@ def test_small_config_is_cheap_per_step():
     cost = model_cost(DKD(get_config("dkd-small")))
     assert cost["flops_step"] / cost["flops_init"] <= 0.1
     assert cost["input_size"] == [256, 256] and len(cost["joints"]) == 13
-    assert cost["params_initializer"] > 8 * cost["params_step"]  # clearly larger (v5: 8.9x)
+    assert cost["params_initializer"] > 10 * cost["params_step"]
 
 
 def test_rollout_matches_init_then_steps():
