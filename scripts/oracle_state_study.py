@@ -1,4 +1,4 @@
-"""How much of DKD's miss rate is drift: the step path fed a perfect state.
+"""How much of DKD's accuracy the kernel state carries: perfect, own and zeroed state.
 
     python scripts/oracle_state_study.py [CHECKPOINT] [--clips 20] [--frames 60] \
         [--json docs/oracle_state_v4.3.json]
@@ -7,7 +7,11 @@ On the eval's rendered test clips (same seed as ``dkd-edge eval``), frames 1 onw
 - ``dkd``: the closed loop (init, then steps on the model's own kernels), as in the eval;
 - ``oracle_state``: each step gets kernels distilled from the previous frame's
   ground-truth heatmaps (teacher forcing), so no error carries over from frame to frame;
+- ``zero_state``: each step gets all-zero kernels, so its heatmaps come from the step's
+  static head (a per-frame 1x1 detector on its own features) and bias alone: what the
+  step path scores without anything carried from frame to frame;
 - ``initializer``: the initializer on every frame.
+``dkd`` minus ``zero_state`` is what the distilled kernels add in the closed loop.
 ``oracle_state`` bounds what the step path can do from one frame to the next: the gap from
 ``dkd`` to it is drift; the gap from it to 100 is the per-frame matching. Prints and saves
 JSON with bootstrap 95 % intervals over clips.
@@ -48,6 +52,16 @@ def oracle_state_heatmaps(model, config, frames: list[torch.Tensor], joints: np.
     return np.stack(out)
 
 
+def zero_state_heatmaps(model, frames: list[torch.Tensor]) -> np.ndarray:
+    """[T, J, h, w]: frame 0 from the initializer, then steps on all-zero kernels."""
+    zeros = torch.zeros(model.config.kernel_shape)
+    out = [model.initializer(frames[0])[0].numpy()]
+    for frame in frames[1:]:
+        heatmaps, _ = model.step(frame, zeros)
+        out.append(heatmaps[0].numpy())
+    return np.stack(out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("checkpoint", nargs="?", default=None)
@@ -60,7 +74,7 @@ def main() -> None:
     torch.set_grad_enabled(False)
     model, config, _ = load_model(args.checkpoint)
     model.eval()
-    modes = ("dkd", "oracle_state", "initializer")
+    modes = ("dkd", "oracle_state", "zero_state", "initializer")
     acc = {mode: PCKAccumulator() for mode in modes}
     clips = rendered_test_clips(args.penn_root, args.clips, args.frames, config.input_size)
     for clip in tqdm(clips, desc="oracle state", unit="clip"):
@@ -69,6 +83,7 @@ def main() -> None:
         heatmaps = {
             "dkd": track_frames(TrackerFns(model.init, model.step), arrays),
             "oracle_state": oracle_state_heatmaps(model, config, frames, clip.joints),
+            "zero_state": zero_state_heatmaps(model, frames),
             "initializer": np.stack([model.initializer(f)[0].numpy() for f in frames]),
         }
         for mode in modes:
