@@ -5,7 +5,7 @@
 #   bash scripts/train_default.sh              # dkd-small, the bundled default (~9 h, 2 cores)
 #   bash scripts/train_default.sh dkd-tiny     # the test model (a few minutes)
 #
-# The dkd-small recipe (v4.4), phase by phase (see docs/MODEL_CARD.md):
+# The dkd-small recipe (v4.5), phase by phase (see docs/MODEL_CARD.md):
 #   1. init      the initializer on single frames, heatmap MSE, 2,000 steps
 #   2. dkd       the step path on 10-frame clips, initializer frozen, MSE + adversarial
 #   3. peak      + the spatial cross-entropy peak loss (--peak-weight 0.5)
@@ -26,6 +26,8 @@
 #   4i. drift    2,800 steps of 20-frame clips (lr 1e-4), --drift-prob 0.08: tracking errors
 #                injected mid-rollout, rollouts started by the final initializer (v4.4; runs
 #                after 5e for that reason)
+#   4j. diverse  2,400 steps of 6-frame clips, 6 clips a batch (lr 1e-4), same recovery
+#                flags: more people per step than 2 x 20 frames (v4.5)
 #   6. qat       int8-aware fine-tuning of both graphs, with the fine-tuned initializer,
 #                with rounding noise (--rounding-noise 0.1)
 set -euo pipefail
@@ -81,7 +83,11 @@ train --stage dkd --out "$RUNS/drift" --init-from "$(final recover dkd)" \
       --initializer-from "$(final init-ft5 init)" --clip-len 20 --batch 2 \
       --steps 2800 --lr 1e-4 --peak-weight 1.0 --swap-prob 0.15 \
       --drift-prob 0.08                                                         # 4i (after 5e)
-train --stage qat --out "$RUNS/final" --init-from "$(final drift dkd)" \
-      --initializer-from "$(final init-ft5 init)" --steps 150 --peak-weight 1.0 \
-      --rounding-noise 0.1                                                      # 6
+train --stage dkd --out "$RUNS/diverse" --init-from "$(final drift dkd)" \
+      --initializer-from "$(final init-ft5 init)" --clip-len 6 --batch 6 \
+      --steps 2400 --lr 1e-4 --peak-weight 1.0 --swap-prob 0.15 \
+      --drift-prob 0.08                                                         # 4j
+train --stage qat --out "$RUNS/final" --init-from "$(final diverse dkd)" \
+      --initializer-from "$(final init-ft5 init)" --steps 150 --batch 4 --clip-len 6 \
+      --peak-weight 1.0 --rounding-noise 0.1                                    # 6
 python -m dkd_edge.model.bundle "$(final final qat)" "dkd_edge/weights/$CONFIG.pt"
