@@ -89,6 +89,7 @@ def add_rounding_noise(graph: torch.nn.Module, probability: float) -> int:
 
 def train_qat(options) -> dict:
     from dkd_edge.train.data import RenderedClips
+    from dkd_edge.train.sampling import load_action_weights
     from dkd_edge.train.trainer import _lr_at, _starting_model, heatmap_loss, stage_dir
 
     model = _starting_model(options, None)
@@ -114,7 +115,9 @@ def train_qat(options) -> dict:
         print(f"resuming qat from {last} at step {done}")
     dataset = RenderedClips(options.penn_root, "train", options.clip_len, config.input_size,
                             config.stride, config.heatmap_sigma, config.mean, config.std,
-                            seed=options.seed * 1000 + 999)
+                            seed=options.seed * 1000 + 999,
+                            action_weights=load_action_weights(options.action_weights)
+                            if options.action_weights else None)
     stream = iter(torch.utils.data.DataLoader(dataset, batch_size=1,
                                               num_workers=options.workers))
     out.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from dkd_edge.data.penn_action import PennAction
 from dkd_edge.data.render import RenderConfig, render_sequence
 from dkd_edge.data.sample import PoseSequence
 from dkd_edge.errors import DkdError
+from dkd_edge.train.sampling import sequence_probabilities
 from dkd_edge.train.targets import gaussian_heatmaps, in_frame
 
 
@@ -42,10 +43,13 @@ class RenderedClips(IterableDataset):
         image_size, stride, sigma, mean, std: from the model config.
         seed: stream seed; combine with the process rank for distinct streams.
         max_stride: frame subsampling is drawn from 1..max_stride.
+        action_weights: ``{action: weight}`` to re-weight which sequences are drawn (see
+            ``dkd_edge.train.sampling``); None keeps Penn Action's own mix.
     """
 
     def __init__(self, penn_root, split: str, clip_len: int, image_size: int, stride: int,
-                 sigma: float, mean, std, seed: int = 0, max_stride: int = 2):
+                 sigma: float, mean, std, seed: int = 0, max_stride: int = 2,
+                 action_weights: dict[str, float] | None = None):
         super().__init__()
         self.dataset = PennAction(penn_root, split)
         if len(self.dataset) == 0:
@@ -58,9 +62,17 @@ class RenderedClips(IterableDataset):
         self.seed = seed
         self.max_stride = max_stride
         self.render_config = RenderConfig(size=image_size)
+        self.probabilities = None
+        if action_weights:
+            actions = [self.dataset[i].meta["action"] for i in range(len(self.dataset))]
+            self.probabilities = sequence_probabilities(actions, action_weights)
 
     def sample(self, rng: np.random.Generator) -> dict:
-        sequence = self.dataset[int(rng.integers(len(self.dataset)))]
+        if self.probabilities is None:
+            index = int(rng.integers(len(self.dataset)))
+        else:
+            index = int(rng.choice(len(self.dataset), p=self.probabilities))
+        sequence = self.dataset[index]
         sequence = subsample(sequence, int(rng.integers(1, self.max_stride + 1)))
         clip = render_sequence(sequence, int(rng.integers(2**31)), self.render_config,
                                max_frames=self.clip_len)

@@ -51,6 +51,7 @@ from dkd_edge.train.losses import (
     heatmap_peak_ce,
 )
 from dkd_edge.train.perturb import perturb_state, swap_mirror_pairs
+from dkd_edge.train.sampling import load_action_weights
 
 STAGES = ("init", "dkd", "qat")
 STAGE_DEFAULTS = {
@@ -77,6 +78,7 @@ class TrainOptions:
     peak_weight: float = 0.0
     swap_prob: float = 0.0
     drift_prob: float = 0.0
+    action_weights: str | None = None
     rounding_noise: float = 0.0
     low_res_fraction: float = 0.6
     init_from: str | None = None
@@ -182,6 +184,8 @@ def _loader(options: TrainOptions, config: DKDConfig, size: int, rank: int, clip
         options.penn_root, "train", options.clip_len, size, config.stride,
         config.heatmap_sigma, config.mean, config.std,
         seed=options.seed * 1000 + rank * 7 + size,
+        action_weights=load_action_weights(options.action_weights) if options.action_weights
+        else None,
     )
     return iter(DataLoader(dataset, batch_size=clips, num_workers=options.workers,
                            persistent_workers=options.workers > 0))

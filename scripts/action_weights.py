@@ -1,0 +1,84 @@
+"""Per-action sampling weights for ``dkd-edge train --action-weights``, from a checkpoint's
+own errors on rendered TRAIN-split clips (never the test split the eval reports).
+
+    python scripts/action_weights.py [CHECKPOINT] [--clips 600] [--frames 30] [--power 0.5] \
+        --out runs/action_weights.json
+
+Renders ``--clips`` training sequences spread evenly over the split, runs DKD (init, then
+steps) on each and averages PCK@0.2 per action. Each action's weight is its error over the
+mean error across actions, to the power ``--power`` (0.5: hard actions drawn about 1.3-1.7x
+as often, easy ones about 0.5-0.8x), clipped to [--min, --max]. Prints the table and saves
+``{"weights": {...}, "pck": {...}, "clips": {...}}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from dkd_edge.data.penn_action import PennAction
+from dkd_edge.eval.evaluate import evaluate_rendered, pick_evenly, rendered_test_clips
+from dkd_edge.eval.report import float_trackers
+from dkd_edge.model.loading import load_model
+
+TRAIN_SEED = 7  # not the eval's seed: other renderings of other (train) motion
+
+
+def per_action_pck(checkpoint: str | None, penn_root: str, clips: int, frames: int
+                   ) -> tuple[dict[str, float], dict[str, int]]:
+    torch.set_grad_enabled(False)
+    model, config, _ = load_model(checkpoint)
+    rendered = rendered_test_clips(penn_root, clips, frames, config.input_size,
+                                   seed=TRAIN_SEED, split="train")
+    acc = evaluate_rendered(float_trackers(model)["dkd"], rendered, config, desc="train clips")
+    dataset = PennAction(penn_root, "train")
+    scores: dict[str, list[float]] = defaultdict(list)
+    for index, score in zip(pick_evenly(len(dataset), clips), acc.per_clip()):
+        scores[dataset[index].meta["action"]].append(score)
+    return ({a: float(np.mean(v)) for a, v in scores.items()},
+            {a: len(v) for a, v in scores.items()})
+
+
+def weights_from_pck(pck: dict[str, float], power: float, low: float, high: float
+                     ) -> dict[str, float]:
+    errors = {a: max(100.0 - p, 1e-3) for a, p in pck.items()}
+    mean = float(np.mean(list(errors.values())))
+    return {a: round(float(np.clip((e / mean) ** power, low, high)), 3)
+            for a, e in errors.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("checkpoint", nargs="?", default=None,
+                        help="default: the bundled dkd-small")
+    parser.add_argument("--penn-root", default="../shared/data/penn_action")
+    parser.add_argument("--clips", type=int, default=600)
+    parser.add_argument("--frames", type=int, default=30)
+    parser.add_argument("--power", type=float, default=0.5)
+    parser.add_argument("--min", dest="low", type=float, default=0.5)
+    parser.add_argument("--max", dest="high", type=float, default=3.0)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    pck, counts = per_action_pck(args.checkpoint, args.penn_root, args.clips, args.frames)
+    weights = weights_from_pck(pck, args.power, args.low, args.high)
+    for action in sorted(pck, key=pck.get):
+        print(f"{action:16s} PCK {pck[action]:5.1f}  clips {counts[action]:3d}  "
+              f"weight {weights[action]:.2f}")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(out.suffix + ".tmp")
+    tmp.write_text(json.dumps({"weights": weights, "pck": pck, "clips": counts,
+                               "checkpoint": args.checkpoint or "bundled",
+                               "power": args.power}, indent=1))
+    os.replace(tmp, out)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
