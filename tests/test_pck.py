@@ -46,6 +46,9 @@ def test_per_clip_means_and_a_bootstrap_interval_over_clips():
         pred[int(share * 4):] += 50.0
         acc.update(pred, gt, vis, bbox)
     assert acc.per_clip() == [100.0, 50.0, 75.0, 25.0]
+    assert acc.pooled_by(["squat", "situp", "squat", "situp"]) == {"situp": 37.5, "squat": 87.5}
+    with pytest.raises(ValueError, match="3 labels for 4 clips"):
+        acc.pooled_by(["squat"] * 3)
     low, high = acc.mean_interval()
     assert 25.0 <= low < acc.groups()["Mean"] == 62.5 < high <= 100.0
     same = PCKAccumulator()

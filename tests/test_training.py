@@ -14,6 +14,10 @@ from dkd_edge.errors import DkdError
 from dkd_edge.train.checkpoint import load_checkpoint
 from dkd_edge.train.trainer import TrainOptions, train
 
+PENN_ACTIONS = {"baseball_pitch", "baseball_swing", "bench_press", "bowl", "clean_and_jerk",
+                "golf_swing", "jump_rope", "jumping_jacks", "pullup", "pushup", "situp", "squat",
+                "strum_guitar", "tennis_forehand", "tennis_serve"}
+
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory, penn_root):
@@ -174,6 +178,9 @@ def test_eval_json_reports_every_mode(tiny_run, penn_root, jhmdb_root):
     assert all(0.0 <= v <= 100.0 for v in data["pck"].values())
     assert set(data["jhmdb_pck"]) == {"dkd", "initializer", "dkd_qat"}
     assert data["per_joint"]["dkd"]["head"] >= 0.0
+    actions = data["per_action"]["dkd"]
+    assert actions and set(actions) <= PENN_ACTIONS
+    assert all(0.0 <= v <= 100.0 for v in actions.values())
 
 
 def test_eval_with_another_initializer(tiny_run, penn_root):

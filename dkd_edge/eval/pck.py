@@ -72,6 +72,20 @@ class PCKAccumulator:
         low, high = np.nanpercentile(means, [tail, 100.0 - tail])
         return float(low), float(high)
 
+    def pooled_by(self, labels: list[str]) -> dict[str, float]:
+        """Mean PCK in percent over the clips of each label (one per ``update`` call, e.g. the
+        clip's action), every visible joint weighing the same; labels with none visible are
+        left out."""
+        if len(labels) != len(self.clip_correct):
+            raise ValueError(f"{len(labels)} labels for {len(self.clip_correct)} clips")
+        correct: dict[str, int] = {}
+        visible: dict[str, int] = {}
+        for label, c, v in zip(labels, self.clip_correct, self.clip_visible):
+            correct[label] = correct.get(label, 0) + c
+            visible[label] = visible.get(label, 0) + v
+        return {label: 100.0 * correct[label] / visible[label]
+                for label in sorted(correct) if visible[label]}
+
     def per_joint(self) -> dict[str, float]:
         """PCK in percent per joint name (NaN for a joint never visible)."""
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -28,7 +28,8 @@ def run_eval(checkpoint, penn_root, limit: int, max_frames: int, jhmdb_root=None
              initializer_from: str | None = None, decode: str = DEFAULT_DECODE) -> dict:
     """PCK@0.2 (percent) per mode on rendered test clips, and on Sub-JHMDB when given.
     ``pck_ci95`` is a bootstrap 95 % interval of each mean over clips; ``per_clip`` the clips'
-    own means, in clip order (for paired comparisons of two checkpoints).
+    own means, in clip order (for paired comparisons of two checkpoints); ``per_action`` the
+    mean over each Penn Action action's clips.
     ``initializer_from`` swaps in another checkpoint's pose initializer (float rows only:
     the QAT graphs carry their own initializer weights). ``decode`` picks how keypoints are
     read off the heatmaps (``dkd_edge.eval.keypoints.decode_heatmaps``)."""
@@ -52,7 +53,8 @@ def run_eval(checkpoint, penn_root, limit: int, max_frames: int, jhmdb_root=None
     result: dict = {"model": config.name, "clips": len(clips),
                     "frames": int(sum(len(c.frames) for c in clips)), "decode": decode,
                     "pck": {}, "pck_ci95": {}, "per_clip": {}, "per_group": {},
-                    "per_joint": {}}
+                    "per_joint": {}, "per_action": {}}
+    actions = [str(clip.meta.get("action") or "unknown") for clip in clips]
     for name, fns in trackers.items():
         acc = evaluate_rendered(fns, clips, config, progress, desc=f"eval {name}",
                                 decode=decode)
@@ -61,6 +63,7 @@ def run_eval(checkpoint, penn_root, limit: int, max_frames: int, jhmdb_root=None
         result["per_clip"][name] = [round(v, 2) for v in acc.per_clip()]
         result["per_group"][name] = acc.groups()
         result["per_joint"][name] = acc.per_joint()
+        result["per_action"][name] = acc.pooled_by(actions)
     for name in ("dkd", "initializer", "dkd_qat"):
         result["pck"].setdefault(name, None)
     if jhmdb_root:
