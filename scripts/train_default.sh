@@ -2,10 +2,10 @@
 # Train a DKD model on this machine, every phase of the recipe, then bundle it into the package.
 # Every phase resumes from its last checkpoint (and a finished phase is skipped in seconds),
 # so after a stop just run this again.
-#   bash scripts/train_default.sh              # dkd-small, the bundled default (~9 h, 2 cores)
+#   bash scripts/train_default.sh              # dkd-small, the bundled default (~11 h, 2 cores)
 #   bash scripts/train_default.sh dkd-tiny     # the test model (a few minutes)
 #
-# The dkd-small recipe (v4.5), phase by phase (see docs/MODEL_CARD.md):
+# The dkd-small recipe (v4.7), phase by phase (see docs/MODEL_CARD.md):
 #   1. init      the initializer on single frames, heatmap MSE, 2,000 steps
 #   2. dkd       the step path on 10-frame clips, initializer frozen, MSE + adversarial
 #   3. peak      + the spatial cross-entropy peak loss (--peak-weight 0.5)
@@ -28,8 +28,12 @@
 #                after 5e for that reason)
 #   4j. diverse  2,400 steps of 6-frame clips, 6 clips a batch (lr 1e-4), same recovery
 #                flags: more people per step than 2 x 20 frames (v4.5)
+#   4k. diverse2 2,400 steps of 4-frame clips, 10 clips a batch (lr 1e-4, v4.6)
+#   4l. hard     per-action weights from 4k's errors on train-split clips
+#                (scripts/action_weights.py), then 2,400 steps of 5-frame clips, 8 a batch,
+#                drawn with them: hard actions (sit-ups, push-ups, ...) more often (v4.7)
 #   6. qat       int8-aware fine-tuning of both graphs, with the fine-tuned initializer,
-#                with rounding noise (--rounding-noise 0.1)
+#                with rounding noise (--rounding-noise 0.1), at lr 1e-5 (v4.7)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG=${1:-dkd-small}
@@ -87,7 +91,17 @@ train --stage dkd --out "$RUNS/diverse" --init-from "$(final drift dkd)" \
       --initializer-from "$(final init-ft5 init)" --clip-len 6 --batch 6 \
       --steps 2400 --lr 1e-4 --peak-weight 1.0 --swap-prob 0.15 \
       --drift-prob 0.08                                                         # 4j
-train --stage qat --out "$RUNS/final" --init-from "$(final diverse dkd)" \
+train --stage dkd --out "$RUNS/diverse2" --init-from "$(final diverse dkd)" \
+      --initializer-from "$(final init-ft5 init)" --clip-len 4 --batch 10 \
+      --steps 2400 --lr 1e-4 --peak-weight 1.0 --swap-prob 0.15 \
+      --drift-prob 0.08                                                         # 4k
+WEIGHTS="$RUNS/hard/action_weights.json"
+[ -f "$WEIGHTS" ] || python scripts/action_weights.py "$(final diverse2 dkd)" --out "$WEIGHTS"
+train --stage dkd --out "$RUNS/hard" --init-from "$(final diverse2 dkd)" \
+      --initializer-from "$(final init-ft5 init)" --clip-len 5 --batch 8 \
+      --steps 2400 --lr 1e-4 --peak-weight 1.0 --swap-prob 0.15 \
+      --drift-prob 0.08 --action-weights "$WEIGHTS"                             # 4l
+train --stage qat --out "$RUNS/final" --init-from "$(final hard dkd)" \
       --initializer-from "$(final init-ft5 init)" --steps 150 --batch 4 --clip-len 6 \
-      --peak-weight 1.0 --rounding-noise 0.1                                    # 6
+      --lr 1e-5 --peak-weight 1.0 --rounding-noise 0.1                          # 6
 python -m dkd_edge.model.bundle "$(final final qat)" "dkd_edge/weights/$CONFIG.pt"
