@@ -22,8 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from dkd_edge.data.penn_action import PennAction
-from dkd_edge.eval.evaluate import evaluate_rendered, pick_evenly, rendered_test_clips
+from dkd_edge.eval.evaluate import evaluate_rendered, rendered_test_clips
 from dkd_edge.eval.report import float_trackers
 from dkd_edge.model.loading import load_model
 
@@ -37,10 +36,9 @@ def per_action_pck(checkpoint: str | None, penn_root: str, clips: int, frames: i
     rendered = rendered_test_clips(penn_root, clips, frames, config.input_size,
                                    seed=TRAIN_SEED, split="train")
     acc = evaluate_rendered(float_trackers(model)["dkd"], rendered, config, desc="train clips")
-    dataset = PennAction(penn_root, "train")
     scores: dict[str, list[float]] = defaultdict(list)
-    for index, score in zip(pick_evenly(len(dataset), clips), acc.per_clip()):
-        scores[dataset[index].meta["action"]].append(score)
+    for clip, score in zip(rendered, acc.per_clip()):
+        scores[clip.meta["action"]].append(score)
     return ({a: float(np.mean(v)) for a, v in scores.items()},
             {a: len(v) for a, v in scores.items()})
 
