@@ -25,6 +25,7 @@ import torch
 from dkd_edge.eval.evaluate import evaluate_rendered, rendered_test_clips
 from dkd_edge.eval.report import float_trackers
 from dkd_edge.model.loading import load_model
+from dkd_edge.train.sampling import weights_from_errors
 
 TRAIN_SEED = 7  # not the eval's seed: other renderings of other (train) motion
 
@@ -43,14 +44,6 @@ def per_action_pck(checkpoint: str | None, penn_root: str, clips: int, frames: i
             {a: len(v) for a, v in scores.items()})
 
 
-def weights_from_pck(pck: dict[str, float], power: float, low: float, high: float
-                     ) -> dict[str, float]:
-    errors = {a: max(100.0 - p, 1e-3) for a, p in pck.items()}
-    mean = float(np.mean(list(errors.values())))
-    return {a: round(float(np.clip((e / mean) ** power, low, high)), 3)
-            for a, e in errors.items()}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("checkpoint", nargs="?", default=None,
@@ -64,7 +57,8 @@ def main() -> None:
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     pck, counts = per_action_pck(args.checkpoint, args.penn_root, args.clips, args.frames)
-    weights = weights_from_pck(pck, args.power, args.low, args.high)
+    weights = weights_from_errors({a: 100.0 - p for a, p in pck.items()}, args.power,
+                                  args.low, args.high)
     for action in sorted(pck, key=pck.get):
         print(f"{action:16s} PCK {pck[action]:5.1f}  clips {counts[action]:3d}  "
               f"weight {weights[action]:.2f}")

@@ -9,7 +9,11 @@ from click.testing import CliRunner
 from dkd_edge.cli import cli
 from dkd_edge.errors import DkdError
 from dkd_edge.train.data import RenderedClips
-from dkd_edge.train.sampling import load_action_weights, sequence_probabilities
+from dkd_edge.train.sampling import (
+    load_action_weights,
+    sequence_probabilities,
+    weights_from_errors,
+)
 
 
 def test_equal_weights_keep_the_mix_and_weights_shift_it():
@@ -51,3 +55,12 @@ def test_weighted_stream_draws_the_weighted_action(penn_root):
     assert weighted.probabilities[situp].sum() > 0.97
     clip = weighted.sample(np.random.default_rng(0))
     assert clip["frames"].shape == (2, 3, 64, 64)
+
+
+def test_weights_follow_the_errors_and_stay_clipped():
+    errors = {"situp": 40.0, "squat": 10.0, "jump_rope": 1.0}  # mean error 17
+    weights = weights_from_errors(errors, power=0.5)
+    assert weights["situp"] == pytest.approx((40 / 17) ** 0.5, abs=1e-3)
+    assert weights["situp"] > weights["squat"] > weights["jump_rope"] == 0.5  # clipped low
+    assert weights_from_errors(errors, power=0.0) == {a: 1.0 for a in errors}
+    assert weights_from_errors(errors, power=3.0)["situp"] == 3.0  # clipped high

@@ -39,3 +39,14 @@ def sequence_probabilities(actions: list[str], weights: dict[str, float]) -> np.
                        f"known: {', '.join(sorted(set(actions)))}")
     per_sequence = np.array([weights.get(action, 1.0) for action in actions], dtype=np.float64)
     return per_sequence / per_sequence.sum()
+
+
+def weights_from_errors(errors: dict[str, float], power: float = 0.5, low: float = 0.5,
+                        high: float = 3.0) -> dict[str, float]:
+    """Per-action weights from per-action error rates (e.g. 100 - PCK): each action's error
+    over the mean error across actions, to ``power``, clipped to [low, high], rounded to
+    3 decimals. ``power`` 0 gives every action weight 1 (the dataset's own mix)."""
+    floored = {action: max(float(error), 1e-3) for action, error in errors.items()}
+    mean = float(np.mean(list(floored.values())))
+    return {action: round(float(np.clip((error / mean) ** power, low, high)), 3)
+            for action, error in floored.items()}
