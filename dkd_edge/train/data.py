@@ -64,7 +64,8 @@ class RenderedClips(IterableDataset):
         self.render_config = RenderConfig(size=image_size)
         self.probabilities = None
         if action_weights:
-            actions = [self.dataset[i].meta["action"] for i in range(len(self.dataset))]
+            # The parsed labels alone: no PoseSequence (and no frame-folder listing) per sequence.
+            actions = [self.dataset.label(seq_id)["action"] for seq_id in self.dataset.ids]
             self.probabilities = sequence_probabilities(actions, action_weights)
 
     def sample(self, rng: np.random.Generator) -> dict:
