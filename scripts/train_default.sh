@@ -5,7 +5,7 @@
 #   bash scripts/train_default.sh              # dkd-small, the bundled default (~11 h, 2 cores)
 #   bash scripts/train_default.sh dkd-tiny     # the test model (a few minutes)
 #
-# The dkd-small recipe (v4.7), phase by phase (see docs/MODEL_CARD.md):
+# The dkd-small recipe (v4.8), phase by phase (see docs/MODEL_CARD.md):
 #   1. init      the initializer on single frames, heatmap MSE, 2,000 steps
 #   2. dkd       the step path on 10-frame clips, initializer frozen, MSE + adversarial
 #   3. peak      + the spatial cross-entropy peak loss (--peak-weight 0.5)
@@ -32,8 +32,10 @@
 #   4l. hard     per-action weights from 4k's errors on train-split clips
 #                (scripts/action_weights.py), then 2,400 steps of 5-frame clips, 8 a batch,
 #                drawn with them: hard actions (sit-ups, push-ups, ...) more often (v4.7)
+#   4m. hard2    weights re-measured on 4l at --power 1.0, then 1,200 steps of 5-frame
+#                clips x 8 at lr 5e-5 with them (v4.8)
 #   6. qat       int8-aware fine-tuning of both graphs, with the fine-tuned initializer,
-#                with rounding noise (--rounding-noise 0.1), at lr 1e-5 (v4.7)
+#                at lr 1e-5, without rounding noise (v4.8; v4.7 used --rounding-noise 0.1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG=${1:-dkd-small}
@@ -101,7 +103,14 @@ train --stage dkd --out "$RUNS/hard" --init-from "$(final diverse2 dkd)" \
       --initializer-from "$(final init-ft5 init)" --clip-len 5 --batch 8 \
       --steps 2400 --lr 1e-4 --peak-weight 1.0 --swap-prob 0.15 \
       --drift-prob 0.08 --action-weights "$WEIGHTS"                             # 4l
-train --stage qat --out "$RUNS/final" --init-from "$(final hard dkd)" \
+WEIGHTS2="$RUNS/hard2/action_weights.json"
+[ -f "$WEIGHTS2" ] || python scripts/action_weights.py "$(final hard dkd)" --power 1.0 \
+      --out "$WEIGHTS2"
+train --stage dkd --out "$RUNS/hard2" --init-from "$(final hard dkd)" \
+      --initializer-from "$(final init-ft5 init)" --clip-len 5 --batch 8 \
+      --steps 1200 --lr 5e-5 --peak-weight 1.0 --swap-prob 0.15 \
+      --drift-prob 0.08 --action-weights "$WEIGHTS2"                            # 4m
+train --stage qat --out "$RUNS/qat48" --init-from "$(final hard2 dkd)" \
       --initializer-from "$(final init-ft5 init)" --steps 150 --batch 4 --clip-len 6 \
-      --lr 1e-5 --peak-weight 1.0 --rounding-noise 0.1                          # 6
-python -m dkd_edge.model.bundle "$(final final qat)" "dkd_edge/weights/$CONFIG.pt"
+      --lr 1e-5 --peak-weight 1.0 --rounding-noise 0                            # 6
+python -m dkd_edge.model.bundle "$(final qat48 qat)" "dkd_edge/weights/$CONFIG.pt"
