@@ -5,7 +5,7 @@
 #   bash scripts/train_default.sh              # dkd-small, the bundled default (~11 h, 2 cores)
 #   bash scripts/train_default.sh dkd-tiny     # the test model (a few minutes)
 #
-# The dkd-small recipe (v4.8), phase by phase (see docs/MODEL_CARD.md):
+# The dkd-small recipe (v4.9), phase by phase (see docs/MODEL_CARD.md):
 #   1. init      the initializer on single frames, heatmap MSE, 2,000 steps
 #   2. dkd       the step path on 10-frame clips, initializer frozen, MSE + adversarial
 #   3. peak      + the spatial cross-entropy peak loss (--peak-weight 0.5)
@@ -34,8 +34,10 @@
 #                drawn with them: hard actions (sit-ups, push-ups, ...) more often (v4.7)
 #   4m. hard2    weights re-measured on 4l at --power 1.0, then 1,200 steps of 5-frame
 #                clips x 8 at lr 5e-5 with them (v4.8)
+#   4n. hard3    weights re-measured on 4m at --power 1.0, then 1,200 steps of 5-frame
+#                clips x 8 at lr 1e-4 with them (v4.9)
 #   6. qat       int8-aware fine-tuning of both graphs, with the fine-tuned initializer,
-#                at lr 1e-5, without rounding noise (v4.8; v4.7 used --rounding-noise 0.1)
+#                at lr 1e-5, without rounding noise (since v4.8; v4.7 used --rounding-noise 0.1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG=${1:-dkd-small}
@@ -110,7 +112,14 @@ train --stage dkd --out "$RUNS/hard2" --init-from "$(final hard dkd)" \
       --initializer-from "$(final init-ft5 init)" --clip-len 5 --batch 8 \
       --steps 1200 --lr 5e-5 --peak-weight 1.0 --swap-prob 0.15 \
       --drift-prob 0.08 --action-weights "$WEIGHTS2"                            # 4m
-train --stage qat --out "$RUNS/qat48" --init-from "$(final hard2 dkd)" \
+WEIGHTS3="$RUNS/hard3/action_weights.json"
+[ -f "$WEIGHTS3" ] || python scripts/action_weights.py "$(final hard2 dkd)" --power 1.0 \
+      --out "$WEIGHTS3"
+train --stage dkd --out "$RUNS/hard3" --init-from "$(final hard2 dkd)" \
+      --initializer-from "$(final init-ft5 init)" --clip-len 5 --batch 8 \
+      --steps 1200 --lr 1e-4 --peak-weight 1.0 --swap-prob 0.15 \
+      --drift-prob 0.08 --action-weights "$WEIGHTS3"                            # 4n
+train --stage qat --out "$RUNS/qat49" --init-from "$(final hard3 dkd)" \
       --initializer-from "$(final init-ft5 init)" --steps 150 --batch 4 --clip-len 6 \
       --lr 1e-5 --peak-weight 1.0 --rounding-noise 0                            # 6
-python -m dkd_edge.model.bundle "$(final qat48 qat)" "dkd_edge/weights/$CONFIG.pt"
+python -m dkd_edge.model.bundle "$(final qat49 qat)" "dkd_edge/weights/$CONFIG.pt"
