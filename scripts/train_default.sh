@@ -99,26 +99,21 @@ train --stage dkd --out "$RUNS/diverse2" --init-from "$(final diverse dkd)" \
       --initializer-from "$(final init-ft5 init)" --clip-len 4 --batch 10 \
       --steps 2400 --lr 1e-4 --peak-weight 1.0 --swap-prob 0.15 \
       --drift-prob 0.08                                                         # 4k
-WEIGHTS="$RUNS/hard/action_weights.json"
-[ -f "$WEIGHTS" ] || python scripts/action_weights.py "$(final diverse2 dkd)" --out "$WEIGHTS"
-train --stage dkd --out "$RUNS/hard" --init-from "$(final diverse2 dkd)" \
+# One action-weighted round: weights measured on FROM's train-split errors, then 5-frame
+# clips x 8 drawn with them. Usage: weighted_round OUT FROM STEPS LR POWER
+weighted_round() {
+  local out=$1 from=$2 steps=$3 lr=$4 power=$5
+  local weights="$RUNS/$out/action_weights.json"
+  [ -f "$weights" ] || python scripts/action_weights.py "$(final "$from" dkd)" \
+      --power "$power" --out "$weights"
+  train --stage dkd --out "$RUNS/$out" --init-from "$(final "$from" dkd)" \
       --initializer-from "$(final init-ft5 init)" --clip-len 5 --batch 8 \
-      --steps 2400 --lr 1e-4 --peak-weight 1.0 --swap-prob 0.15 \
-      --drift-prob 0.08 --action-weights "$WEIGHTS"                             # 4l
-WEIGHTS2="$RUNS/hard2/action_weights.json"
-[ -f "$WEIGHTS2" ] || python scripts/action_weights.py "$(final hard dkd)" --power 1.0 \
-      --out "$WEIGHTS2"
-train --stage dkd --out "$RUNS/hard2" --init-from "$(final hard dkd)" \
-      --initializer-from "$(final init-ft5 init)" --clip-len 5 --batch 8 \
-      --steps 1200 --lr 5e-5 --peak-weight 1.0 --swap-prob 0.15 \
-      --drift-prob 0.08 --action-weights "$WEIGHTS2"                            # 4m
-WEIGHTS3="$RUNS/hard3/action_weights.json"
-[ -f "$WEIGHTS3" ] || python scripts/action_weights.py "$(final hard2 dkd)" --power 1.0 \
-      --out "$WEIGHTS3"
-train --stage dkd --out "$RUNS/hard3" --init-from "$(final hard2 dkd)" \
-      --initializer-from "$(final init-ft5 init)" --clip-len 5 --batch 8 \
-      --steps 1200 --lr 1e-4 --peak-weight 1.0 --swap-prob 0.15 \
-      --drift-prob 0.08 --action-weights "$WEIGHTS3"                            # 4n
+      --steps "$steps" --lr "$lr" --peak-weight 1.0 --swap-prob 0.15 \
+      --drift-prob 0.08 --action-weights "$weights"
+}
+weighted_round hard diverse2 2400 1e-4 0.5                                      # 4l
+weighted_round hard2 hard 1200 5e-5 1.0                                         # 4m
+weighted_round hard3 hard2 1200 1e-4 1.0                                        # 4n
 train --stage qat --out "$RUNS/qat49" --init-from "$(final hard3 dkd)" \
       --initializer-from "$(final init-ft5 init)" --steps 150 --batch 4 --clip-len 6 \
       --lr 1e-5 --peak-weight 1.0 --rounding-noise 0                            # 6
