@@ -5,7 +5,7 @@
 #   bash scripts/train_default.sh              # dkd-small, the bundled default (~11 h, 2 cores)
 #   bash scripts/train_default.sh dkd-tiny     # the test model (a few minutes)
 #
-# The dkd-small recipe (v4.9), phase by phase (see docs/MODEL_CARD.md):
+# The dkd-small recipe (v4.10), phase by phase (see docs/MODEL_CARD.md):
 #   1. init      the initializer on single frames, heatmap MSE, 2,000 steps
 #   2. dkd       the step path on 10-frame clips, initializer frozen, MSE + adversarial
 #   3. peak      + the spatial cross-entropy peak loss (--peak-weight 0.5)
@@ -36,6 +36,7 @@
 #                clips x 8 at lr 5e-5 with them (v4.8)
 #   4n. hard3    weights re-measured on 4m at --power 1.0, then 1,200 steps of 5-frame
 #                clips x 8 at lr 1e-4 with them (v4.9)
+#   4o. hard4    the same again from 4n (v4.10)
 #   6. qat       int8-aware fine-tuning of both graphs, with the fine-tuned initializer,
 #                at lr 1e-5, without rounding noise (since v4.8; v4.7 used --rounding-noise 0.1)
 set -euo pipefail
@@ -114,7 +115,8 @@ weighted_round() {
 weighted_round hard diverse2 2400 1e-4 0.5                                      # 4l
 weighted_round hard2 hard 1200 5e-5 1.0                                         # 4m
 weighted_round hard3 hard2 1200 1e-4 1.0                                        # 4n
-train --stage qat --out "$RUNS/qat49" --init-from "$(final hard3 dkd)" \
+weighted_round hard4 hard3 1200 1e-4 1.0                                        # 4o
+train --stage qat --out "$RUNS/qat410" --init-from "$(final hard4 dkd)" \
       --initializer-from "$(final init-ft5 init)" --steps 150 --batch 4 --clip-len 6 \
       --lr 1e-5 --peak-weight 1.0 --rounding-noise 0                            # 6
-python -m dkd_edge.model.bundle "$(final qat49 qat)" "dkd_edge/weights/$CONFIG.pt"
+python -m dkd_edge.model.bundle "$(final qat410 qat)" "dkd_edge/weights/$CONFIG.pt"
