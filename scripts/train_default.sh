@@ -2,7 +2,7 @@
 # Train a DKD model on this machine, every phase of the recipe, then bundle it into the package.
 # Every phase resumes from its last checkpoint (and a finished phase is skipped in seconds),
 # so after a stop just run this again.
-#   bash scripts/train_default.sh              # dkd-small, the bundled default (~11 h, 2 cores)
+#   bash scripts/train_default.sh              # dkd-small, the bundled default (~12.5 h, 2 cores)
 #   bash scripts/train_default.sh dkd-tiny     # the test model (a few minutes)
 #
 # The dkd-small recipe (v4.10), phase by phase (see docs/MODEL_CARD.md):
