@@ -40,6 +40,9 @@ from dkd_edge.model.config import DEFAULT_CONFIG
               help="JSON {action: weight}: draw training sequences with their action's weight "
                    "(1 for actions left out) instead of Penn Action's own mix; "
                    "scripts/action_weights.py writes one from a checkpoint's errors.")
+@click.option("--mirror-prob", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True,
+              help="Probability of reflecting each training sequence's motion left to right "
+                   "(left/right labels swapped) before rendering: more poses than the split's.")
 @click.option("--low-res-fraction", type=click.FloatRange(0.0, 1.0), default=0.6,
               show_default=True,
               help="init stage: share of the steps run at 3/4 resolution (cheaper); 0 for a "
@@ -57,8 +60,9 @@ from dkd_edge.model.config import DEFAULT_CONFIG
               help="Continue from the stage's last.pt when it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def train(config_name, stage, penn_root, out, steps, batch, clip_len, lr, adv_weight,
-          peak_weight, rounding_noise, swap_prob, drift_prob, action_weights, low_res_fraction,
-          init_from, initializer_from, seed, save_every, workers, threads, resume, as_json) -> None:
+          peak_weight, rounding_noise, swap_prob, drift_prob, action_weights, mirror_prob,
+          low_res_fraction, init_from, initializer_from, seed, save_every, workers, threads,
+          resume, as_json) -> None:
     """Train a DKD model stage on rendered Penn Action motion (resumable; torchrun-ready)."""
     from dkd_edge.model.config import get_config
     from dkd_edge.train.trainer import TrainOptions
@@ -73,7 +77,7 @@ def train(config_name, stage, penn_root, out, steps, batch, clip_len, lr, adv_we
         config=config_name, stage=stage, penn_root=penn_root, out=out, steps=steps,
         batch=batch, clip_len=clip_len, lr=lr, adv_weight=adv_weight, peak_weight=peak_weight,
         rounding_noise=rounding_noise, swap_prob=swap_prob, drift_prob=drift_prob,
-        action_weights=action_weights, low_res_fraction=low_res_fraction,
+        action_weights=action_weights, mirror_prob=mirror_prob, low_res_fraction=low_res_fraction,
         init_from=init_from, initializer_from=initializer_from,
         seed=seed, save_every=save_every, workers=workers, threads=threads, resume=resume,
     ))

@@ -12,6 +12,7 @@ from dkd_edge.data.penn_action import PennAction
 from dkd_edge.data.render import RenderConfig, render_sequence
 from dkd_edge.data.sample import PoseSequence
 from dkd_edge.errors import DkdError
+from dkd_edge.train.augment import mirror_sequence
 from dkd_edge.train.sampling import sequence_probabilities
 from dkd_edge.train.targets import gaussian_heatmaps, in_frame
 
@@ -45,11 +46,13 @@ class RenderedClips(IterableDataset):
         max_stride: frame subsampling is drawn from 1..max_stride.
         action_weights: ``{action: weight}`` to re-weight which sequences are drawn (see
             ``dkd_edge.train.sampling``); None keeps Penn Action's own mix.
+        mirror_prob: probability of reflecting a sequence's motion left to right (labels
+            swapped) before it is rendered: poses the train split does not hold.
     """
 
     def __init__(self, penn_root, split: str, clip_len: int, image_size: int, stride: int,
                  sigma: float, mean, std, seed: int = 0, max_stride: int = 2,
-                 action_weights: dict[str, float] | None = None):
+                 action_weights: dict[str, float] | None = None, mirror_prob: float = 0.0):
         super().__init__()
         self.dataset = PennAction(penn_root, split)
         if len(self.dataset) == 0:
@@ -61,6 +64,7 @@ class RenderedClips(IterableDataset):
         self.mean, self.std = mean, std
         self.seed = seed
         self.max_stride = max_stride
+        self.mirror_prob = mirror_prob
         self.render_config = RenderConfig(size=image_size)
         self.probabilities = None
         if action_weights:
@@ -75,6 +79,8 @@ class RenderedClips(IterableDataset):
             index = int(rng.choice(len(self.dataset), p=self.probabilities))
         sequence = self.dataset[index]
         sequence = subsample(sequence, int(rng.integers(1, self.max_stride + 1)))
+        if self.mirror_prob > 0 and rng.random() < self.mirror_prob:
+            sequence = mirror_sequence(sequence)
         clip = render_sequence(sequence, int(rng.integers(2**31)), self.render_config,
                                max_frames=self.clip_len)
         if len(clip.frames) < self.clip_len:  # very short sequences: hold the last frame

@@ -79,6 +79,7 @@ class TrainOptions:
     swap_prob: float = 0.0
     drift_prob: float = 0.0
     action_weights: str | None = None
+    mirror_prob: float = 0.0
     rounding_noise: float = 0.0
     low_res_fraction: float = 0.6
     init_from: str | None = None
@@ -186,6 +187,7 @@ def _loader(options: TrainOptions, config: DKDConfig, size: int, rank: int, clip
         seed=options.seed * 1000 + rank * 7 + size,
         action_weights=load_action_weights(options.action_weights) if options.action_weights
         else None,
+        mirror_prob=options.mirror_prob,
     )
     return iter(DataLoader(dataset, batch_size=clips, num_workers=options.workers,
                            persistent_workers=options.workers > 0))
