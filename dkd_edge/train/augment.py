@@ -24,9 +24,10 @@ def mirror_sequence(sequence: PoseSequence) -> PoseSequence:
         width = float(np.nanmax(sequence.joints[..., 0])) + 1.0
     flip = list(FLIP_PAIRS)
     joints = sequence.joints[:, flip].copy()
-    joints[..., 0] = (width - 1.0) - joints[..., 0]
+    right = width - 1.0
+    joints[..., 0] = right - joints[..., 0]
     bbox = sequence.bbox.copy()
-    bbox[:, 0], bbox[:, 2] = (width - 1.0) - sequence.bbox[:, 2], (width - 1.0) - sequence.bbox[:, 0]
+    bbox[:, 0], bbox[:, 2] = right - sequence.bbox[:, 2], right - sequence.bbox[:, 0]
     meta = dict(sequence.meta)
     meta["pose"] = MIRRORED_VIEW.get(meta.get("pose", ""), meta.get("pose", ""))
     meta["mirrored"] = not meta.get("mirrored", False)
