@@ -2,10 +2,10 @@
 # Train a DKD model on this machine, every phase of the recipe, then bundle it into the package.
 # Every phase resumes from its last checkpoint (and a finished phase is skipped in seconds),
 # so after a stop just run this again.
-#   bash scripts/train_default.sh              # dkd-small, the bundled default (~12.5 h, 2 cores)
+#   bash scripts/train_default.sh              # dkd-small, the bundled default (~13.5 h, 2 cores)
 #   bash scripts/train_default.sh dkd-tiny     # the test model (a few minutes)
 #
-# The dkd-small recipe (v4.10), phase by phase (see docs/MODEL_CARD.md):
+# The dkd-small recipe (v4.11), phase by phase (see docs/MODEL_CARD.md):
 #   1. init      the initializer on single frames, heatmap MSE, 2,000 steps
 #   2. dkd       the step path on 10-frame clips, initializer frozen, MSE + adversarial
 #   3. peak      + the spatial cross-entropy peak loss (--peak-weight 0.5)
@@ -37,6 +37,9 @@
 #   4n. hard3    weights re-measured on 4m at --power 1.0, then 1,200 steps of 5-frame
 #                clips x 8 at lr 1e-4 with them (v4.9)
 #   4o. hard4    the same again from 4n (v4.10)
+#   4p. mirror   the same again from 4o with --mirror-prob 0.5: half the drawn motion
+#                reflected left to right, labels swapped (v4.11)
+#   4q. mirror2  the same again from 4p (v4.11)
 #   6. qat       int8-aware fine-tuning of both graphs, with the fine-tuned initializer,
 #                at lr 1e-5, without rounding noise (since v4.8; v4.7 used --rounding-noise 0.1)
 set -euo pipefail
@@ -101,22 +104,25 @@ train --stage dkd --out "$RUNS/diverse2" --init-from "$(final diverse dkd)" \
       --steps 2400 --lr 1e-4 --peak-weight 1.0 --swap-prob 0.15 \
       --drift-prob 0.08                                                         # 4k
 # One action-weighted round: weights measured on FROM's train-split errors, then 5-frame
-# clips x 8 drawn with them. Usage: weighted_round OUT FROM STEPS LR POWER
+# clips x 8 drawn with them. Usage: weighted_round OUT FROM STEPS LR POWER [FLAGS...]
 weighted_round() {
   local out=$1 from=$2 steps=$3 lr=$4 power=$5
+  shift 5
   local weights="$RUNS/$out/action_weights.json"
   [ -f "$weights" ] || python scripts/action_weights.py "$(final "$from" dkd)" \
       --power "$power" --out "$weights"
   train --stage dkd --out "$RUNS/$out" --init-from "$(final "$from" dkd)" \
       --initializer-from "$(final init-ft5 init)" --clip-len 5 --batch 8 \
       --steps "$steps" --lr "$lr" --peak-weight 1.0 --swap-prob 0.15 \
-      --drift-prob 0.08 --action-weights "$weights"
+      --drift-prob 0.08 --action-weights "$weights" "$@"
 }
 weighted_round hard diverse2 2400 1e-4 0.5                                      # 4l
 weighted_round hard2 hard 1200 5e-5 1.0                                         # 4m
 weighted_round hard3 hard2 1200 1e-4 1.0                                        # 4n
 weighted_round hard4 hard3 1200 1e-4 1.0                                        # 4o
-train --stage qat --out "$RUNS/qat410" --init-from "$(final hard4 dkd)" \
+weighted_round mirror hard4 1200 1e-4 1.0 --mirror-prob 0.5                     # 4p
+weighted_round mirror2 mirror 1200 1e-4 1.0 --mirror-prob 0.5                   # 4q
+train --stage qat --out "$RUNS/qat411" --init-from "$(final mirror2 dkd)" \
       --initializer-from "$(final init-ft5 init)" --steps 150 --batch 4 --clip-len 6 \
       --lr 1e-5 --peak-weight 1.0 --rounding-noise 0                            # 6
-python -m dkd_edge.model.bundle "$(final qat410 qat)" "dkd_edge/weights/$CONFIG.pt"
+python -m dkd_edge.model.bundle "$(final qat411 qat)" "dkd_edge/weights/$CONFIG.pt"
