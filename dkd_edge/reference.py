@@ -32,7 +32,7 @@ class TorchReferenceBackend(Backend):
                  quantized: bool = False, like: str | Path | None = None):
         """``like``: an int8 artifact folder; the reference is then the torch int8 model
         edited as its manifest says (float init, int8 scope, weight bits, PTQ set)."""
-        from dkd_edge.bench.run import resolve_device, torch_reference
+        from dkd_edge.bench.run import resolve_device, strict_float32, torch_reference
         from dkd_edge.model.loading import load_model
 
         model, self.config, data = load_model(checkpoint)
@@ -59,6 +59,7 @@ class TorchReferenceBackend(Backend):
             self._init, self._step = (lambda x: init(x)), (lambda x, k: step(x, k))
             self.name = "torch-int8"
         else:
+            strict_float32(self.device)
             model = model.to(self.device).eval()
             self._init, self._step = model.init, model.step
             self.name = f"torch-{self.device}"

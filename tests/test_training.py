@@ -223,13 +223,20 @@ def test_bad_inputs_are_one_line_errors(tmp_path, tiny_run):
     assert result.exit_code == 2 and "not 'dkd-small'" in result.output
     result = runner.invoke(cli, ["train", "--config", "nope", "--stage", "init"])
     assert result.exit_code == 2 and "unknown model config" in result.output
+    with pytest.raises(DkdError, match="qat stage runs on the CPU"):
+        train(TrainOptions(stage="qat", device="cuda", **common))
+    with pytest.raises(DkdError, match="unknown device"):
+        train(TrainOptions(stage="init", device="tpu", **common))
+    if not torch.cuda.is_available():
+        with pytest.raises(DkdError, match="sees no CUDA GPU"):
+            train(TrainOptions(stage="init", device="cuda", **common))
 
 
 def test_torchrun_two_processes(tmp_path, penn_root):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node",
            "2", "-m", "dkd_edge", "train", "--config", "dkd-tiny", "--stage", "init",
-           "--steps", "3", "--batch", "8", "--workers", "0", "--threads", "1",
+           "--steps", "3", "--batch", "8", "--workers", "0", "--threads", "1", "--device", "cpu",
            "--penn-root", str(penn_root), "--out", str(tmp_path), "--json"]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -45,6 +45,14 @@ def resolve_device(device: str) -> str:
     return device
 
 
+def strict_float32(device: str) -> None:
+    """Turn off TF32 on a CUDA reference: TF32 convolutions and matmuls round inputs to a
+    10-bit mantissa, about 1e-3 off, which is ten times the fp32 parity tolerance."""
+    if device.startswith("cuda"):
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
+
+
 def _artifacts(options: BenchOptions) -> list[tuple[Path, str | None]]:
     """Artifact folders to measure, each with the convert-time gate's refusal (or None).
 
@@ -95,6 +103,7 @@ def torch_reference(model, data, quantization: str | None, device: str,
     graphs (QAT or PTQ) edited as the artifact's manifest says (float init, int8 scope,
     weight bits)."""
     if quantization is None:
+        strict_float32(device)
         model = model.to(device)
 
         def to(x):
@@ -181,6 +190,7 @@ def run_bench(options: BenchOptions) -> dict:
     return {
         "rows": rows, "compare": compare,
         "reference": {"device": device, "dtype": "float32",
+                      "gpu": torch.cuda.get_device_name() if device == "cuda" else None,
                       "int8_reference": "torch int8 (convert_pt2e) graphs on cpu"},
         "frames": options.frames, "clips": options.clips,
         "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, "

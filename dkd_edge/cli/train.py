@@ -43,6 +43,10 @@ from dkd_edge.model.config import DEFAULT_CONFIG
 @click.option("--mirror-prob", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True,
               help="Probability of reflecting each training sequence's motion left to right "
                    "(left/right labels swapped) before rendering: more poses than the split's.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto",
+              show_default=True,
+              help="Where init and dkd train: auto takes a CUDA GPU when torch sees one "
+                   "(rendering stays on the CPU: raise --workers). qat runs on the CPU.")
 @click.option("--low-res-fraction", type=click.FloatRange(0.0, 1.0), default=0.6,
               show_default=True,
               help="init stage: share of the steps run at 3/4 resolution (cheaper); 0 for a "
@@ -61,7 +65,7 @@ from dkd_edge.model.config import DEFAULT_CONFIG
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def train(config_name, stage, penn_root, out, steps, batch, clip_len, lr, adv_weight,
           peak_weight, rounding_noise, swap_prob, drift_prob, action_weights, mirror_prob,
-          low_res_fraction, init_from, initializer_from, seed, save_every, workers, threads,
+          device, low_res_fraction, init_from, initializer_from, seed, save_every, workers, threads,
           resume, as_json) -> None:
     """Train a DKD model stage on rendered Penn Action motion (resumable; torchrun-ready)."""
     from dkd_edge.model.config import get_config
@@ -77,7 +81,8 @@ def train(config_name, stage, penn_root, out, steps, batch, clip_len, lr, adv_we
         config=config_name, stage=stage, penn_root=penn_root, out=out, steps=steps,
         batch=batch, clip_len=clip_len, lr=lr, adv_weight=adv_weight, peak_weight=peak_weight,
         rounding_noise=rounding_noise, swap_prob=swap_prob, drift_prob=drift_prob,
-        action_weights=action_weights, mirror_prob=mirror_prob, low_res_fraction=low_res_fraction,
+        action_weights=action_weights, mirror_prob=mirror_prob, device=device,
+        low_res_fraction=low_res_fraction,
         init_from=init_from, initializer_from=initializer_from,
         seed=seed, save_every=save_every, workers=workers, threads=threads, resume=resume,
     ))

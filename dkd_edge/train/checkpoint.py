@@ -49,7 +49,8 @@ def checkpoint_config(data: dict) -> DKDConfig:
 
 
 def float_state(model: torch.nn.Module) -> dict:
-    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+    """A CPU copy of the weights (a checkpoint written on a GPU loads anywhere)."""
+    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
 
 
 def load_model_state(model: torch.nn.Module, state: dict, source: str,

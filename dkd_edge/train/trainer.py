@@ -7,6 +7,10 @@
   adversarial loss (0 turns it off).
 - ``qat``: quantization-aware fine-tuning of both graphs (``dkd_edge.quant``).
 
+``device`` picks where the ``init`` and ``dkd`` stages train: ``auto`` (a CUDA GPU when torch
+sees one), ``cpu`` or ``cuda``. Rendering stays on the CPU in ``workers`` processes, so on a
+GPU raise ``--workers`` until the GPU is busy. ``qat`` always runs on the CPU.
+
 Every stage can add ``peak_weight`` times a spatial cross-entropy term to the heatmap MSE
 (``dkd_edge.train.losses.heatmap_peak_ce``): it rewards one sharp peak at the joint, which
 keeps argmax decoding stable under int8 rounding. ``metrics.jsonl`` logs ``mse`` alone and,
@@ -14,7 +18,7 @@ with the peak term on, the total as ``loss``.
 
 Each stage writes ``OUT/<config>/<stage>/last.pt`` every ``save_every`` steps (a restarted
 run resumes from it), ``metrics.jsonl``, and ``final.pt`` when done. Multi-process runs go
-through ``torchrun`` (DDP, gloo on CPU).
+through ``torchrun`` (DDP: gloo on CPU, NCCL with one GPU per process on CUDA).
 """
 
 from __future__ import annotations
@@ -80,6 +84,7 @@ class TrainOptions:
     drift_prob: float = 0.0
     action_weights: str | None = None
     mirror_prob: float = 0.0
+    device: str = "auto"
     rounding_noise: float = 0.0
     low_res_fraction: float = 0.6
     init_from: str | None = None
@@ -102,21 +107,44 @@ def stage_dir(options: TrainOptions, stage: str | None = None) -> Path:
     return Path(options.out) / options.config / (stage or options.stage)
 
 
+def training_device(name: str) -> torch.device:
+    """``auto`` | ``cpu`` | ``cuda`` -> the device this process trains on (under torchrun,
+    the GPU of its local rank)."""
+    if name not in ("auto", "cpu", "cuda"):
+        raise DkdError(f"unknown device {name!r}: use auto, cpu or cuda")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise DkdError("--device cuda, but torch sees no CUDA GPU here: use --device cpu or auto")
+    if name == "cpu" or not torch.cuda.is_available():
+        return torch.device("cpu")
+    index = int(os.environ.get("LOCAL_RANK", "0"))
+    if index >= torch.cuda.device_count():
+        raise DkdError(f"process {index} of this node has no GPU of its own (torch sees "
+                       f"{torch.cuda.device_count()}): run torchrun with --nproc-per-node "
+                       f"{torch.cuda.device_count()} or train with --device cpu")
+    torch.cuda.set_device(index)
+    return torch.device("cuda", index)
+
+
 class _Distributed:
     """Rank and world size from torchrun's environment (single process otherwise)."""
 
-    def __init__(self):
+    def __init__(self, device: torch.device):
         self.world = int(os.environ.get("WORLD_SIZE", "1"))
         self.rank = int(os.environ.get("RANK", "0"))
+        self.device = device
         if self.world > 1 and not dist.is_initialized():
-            dist.init_process_group("gloo")
+            dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
 
     @property
     def main(self) -> bool:
         return self.rank == 0
 
     def wrap(self, module: nn.Module) -> nn.Module:
-        return DistributedDataParallel(module) if self.world > 1 else module
+        if self.world == 1:
+            return module
+        if self.device.type == "cuda":
+            return DistributedDataParallel(module, device_ids=[self.device.index])
+        return DistributedDataParallel(module)
 
     def barrier(self) -> None:
         if self.world > 1:
@@ -180,7 +208,8 @@ def _lr_at(step: int, total: int, peak: float) -> float:
     return peak * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
-def _loader(options: TrainOptions, config: DKDConfig, size: int, rank: int, clips: int):
+def _loader(options: TrainOptions, config: DKDConfig, size: int, rank: int, clips: int,
+            pin_memory: bool = False):
     dataset = RenderedClips(
         options.penn_root, "train", options.clip_len, size, config.stride,
         config.heatmap_sigma, config.mean, config.std,
@@ -190,7 +219,7 @@ def _loader(options: TrainOptions, config: DKDConfig, size: int, rank: int, clip
         mirror_prob=options.mirror_prob,
     )
     return iter(DataLoader(dataset, batch_size=clips, num_workers=options.workers,
-                           persistent_workers=options.workers > 0))
+                           persistent_workers=options.workers > 0, pin_memory=pin_memory))
 
 
 def _load_same_config(source: str, config: DKDConfig) -> dict:
@@ -228,18 +257,22 @@ def train(options: TrainOptions) -> dict:
     """Run (or resume) one training stage; returns a summary dict."""
     options = options.resolved()
     if options.stage == "qat":
+        if options.device == "cuda":
+            raise DkdError("the qat stage runs on the CPU (torchao pt2e fake-quant graphs): "
+                           "drop --device cuda")
         from dkd_edge.quant.qat import train_qat
 
         return train_qat(options)
     config = get_config(options.config)
-    env = _Distributed()
+    device = training_device(options.device)
+    env = _Distributed(device)
     if options.threads:
         torch.set_num_threads(options.threads)
     torch.manual_seed(options.seed + env.rank)
     out = stage_dir(options)
     last = out / "last.pt"
 
-    model = _starting_model(options, config)
+    model = _starting_model(options, config).to(device)
     if options.stage == "init":
         objective = InitializerObjective(model, options.peak_weight)
         params = list(model.initializer.parameters())
@@ -253,7 +286,7 @@ def train(options: TrainOptions) -> dict:
     optimizer = torch.optim.AdamW(params, lr=options.lr, weight_decay=1e-4)
     disc = disc_opt = None
     if options.stage == "dkd" and options.adv_weight > 0:
-        disc = TemporalDiscriminator(config.num_joints)
+        disc = TemporalDiscriminator(config.num_joints).to(device)
         disc_opt = torch.optim.AdamW(disc.parameters(), lr=options.lr * 0.5, betas=(0.5, 0.99))
 
     step = 0
@@ -278,8 +311,10 @@ def train(options: TrainOptions) -> dict:
         size = low_size if s < low_res_steps else config.input_size
         if size not in loaders:
             loaders.clear()
-            loaders[size] = _loader(options, config, size, env.rank, clips)
-        return next(loaders[size])
+            loaders[size] = _loader(options, config, size, env.rank, clips,
+                                    pin_memory=device.type == "cuda")
+        batch = next(loaders[size])
+        return {k: v.to(device, non_blocking=True) for k, v in batch.items()}
 
     if env.main:
         out.mkdir(parents=True, exist_ok=True)
@@ -349,7 +384,7 @@ def train(options: TrainOptions) -> dict:
             })
     bar.close()
     summary = {"stage": options.stage, "config": options.config, "steps": step,
-               "final": str(out / "final.pt")}
+               "device": str(device), "final": str(out / "final.pt")}
     if env.main:
         save_checkpoint(out / "final.pt", {
             "config": config.to_dict(), "preprocessing": config.preprocessing(),

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The checks and the training run of one short session on a CUDA machine, in one command
+# (device time is scarce: each part has its own time limit and a failed part does not stop
+# the others). Run from the repository root:
+#   OUT=runs/gpu ARTIFACT=out/onnx-fp32 DEADLINE_S=540 bash benchmarks/gpu_session.sh
+# 1. tests/test_gpu.py: the CUDA torch reference against the CPU one (fp32, TF32 off) and
+#    training on CUDA with checkpoints that resume on the CPU;
+# 2. `dkd-edge bench --device cuda` on the ONNX artifact in ARTIFACT;
+# 3. a dkd-stage round on the GPU from the bundled dkd-small (TRAIN_FLAGS), its step count
+#    sized from a short throughput probe so that the cosine schedule ends before DEADLINE_S.
+# Everything it measures lands in OUT (final.pt, metrics, logs, JSON).
+set -u
+START=$(date +%s)
+OUT=${OUT:-runs/gpu}
+DEADLINE_S=${DEADLINE_S:-540}
+PY=${PY:-python3}
+DEVICE=${DEVICE:-cuda}  # cpu for a dry run of this script
+export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
+export DKD_SHARED=${DKD_SHARED:-../shared}
+PENN=$DKD_SHARED/data/penn_action
+WORKERS=${WORKERS:-$(( $(nproc) - 2 ))}
+BATCH=${BATCH:-48}
+CLIP=${CLIP:-5}
+read -r -a FLAGS <<< "${TRAIN_FLAGS:-}"
+mkdir -p "$OUT"
+left() { echo $(( DEADLINE_S - ($(date +%s) - START) )); }
+
+{ nvidia-smi -L; nproc; $PY -c "import torch, numpy, onnxruntime; print('torch', \
+torch.__version__, 'numpy', numpy.__version__, 'onnxruntime', onnxruntime.__version__)"; } \
+  > "$OUT/machine.txt" 2>&1
+echo "== tests ($(left) s left)"
+timeout 120 $PY -m pytest -q -p no:cacheprovider tests/test_gpu.py 2>&1 | tail -15 \
+  | tee "$OUT/test_gpu.log"
+if [ -n "${ARTIFACT:-}" ]; then
+  echo "== bench --device cuda ($(left) s left)"
+  timeout 150 $PY -m dkd_edge bench --device "$DEVICE" --model "$ARTIFACT" --targets onnx \
+    --frames 100 --runs 50 --clips 4 --penn-root "$PENN" --out /tmp/bench_cuda \
+    --json "$OUT/bench_cuda.json" > "$OUT/bench_cuda.log" 2>&1
+  echo "bench exit $?"; tail -8 "$OUT/bench_cuda.log"
+fi
+
+TRAIN=($PY -m dkd_edge train --config dkd-small --stage dkd --device "$DEVICE" --workers "$WORKERS"
+       --clip-len "$CLIP" --batch "$BATCH" --init-from dkd_edge/weights/dkd-small.pt
+       --initializer-from dkd_edge/weights/dkd-small.pt "${FLAGS[@]}")
+echo "== probe ($(left) s left)"
+timeout 120 "${TRAIN[@]}" --out /tmp/probe --steps 40 --save-every 1000 > "$OUT/probe.log" 2>&1
+RATE=$($PY -c "import json; r=[json.loads(l) for l in open('/tmp/probe/dkd-small/dkd/metrics.jsonl')]; print(r[-1]['frames_per_s'])" 2>/dev/null || echo 0)
+BUDGET=$(( $(left) - 45 ))
+STEPS=$($PY -c "print(max(0, int($BUDGET * $RATE / ($BATCH * $CLIP))))")
+echo "probe: $RATE frames/s; $STEPS steps in $BUDGET s" | tee "$OUT/plan.txt"
+if [ "$STEPS" -gt 50 ]; then
+  timeout $(( $(left) - 15 )) "${TRAIN[@]}" --out /tmp/gpurun --steps "$STEPS" --save-every 100 \
+    > "$OUT/train.log" 2>&1
+  echo "train exit $?"
+fi
+RUN=/tmp/gpurun/dkd-small/dkd
+cp "$RUN/metrics.jsonl" "$OUT/" 2>/dev/null
+if [ -f "$RUN/final.pt" ]; then cp "$RUN/final.pt" "$OUT/"; else cp "$RUN/last.pt" "$OUT/" 2>/dev/null; fi
+tail -c 1500 "$OUT/train.log" 2>/dev/null
+ls -la "$OUT"; echo "done in $(( $(date +%s) - START )) s"
