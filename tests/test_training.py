@@ -60,6 +60,20 @@ def test_resume_continues_from_last_checkpoint(tiny_run, capsys):
     assert load_checkpoint(out / "dkd-tiny" / "init" / "last.pt")["step"] == 8
 
 
+def test_stop_at_ends_part_way_and_the_schedule_resumes(tmp_path, penn_root):
+    common = dict(config="dkd-tiny", stage="init", penn_root=str(penn_root), out=str(tmp_path),
+                  workers=0, progress=False, save_every=100, steps=5)
+    stage = tmp_path / "dkd-tiny" / "init"
+    summary = train(TrainOptions(stop_at=3, **common))
+    assert summary["final"] is None and summary["steps"] == 3
+    assert load_checkpoint(stage / "last.pt")["step"] == 3 and not (stage / "final.pt").exists()
+    lrs = [json.loads(line)["lr"] for line in (stage / "metrics.jsonl").read_text().splitlines()]
+    summary = train(TrainOptions(**common))
+    assert summary["steps"] == 5 and load_checkpoint(stage / "final.pt")["step"] == 5
+    last_lr = json.loads((stage / "metrics.jsonl").read_text().splitlines()[-1])["lr"]
+    assert last_lr < lrs[-1]  # the same cosine schedule, carried on to its end
+
+
 def test_adversarial_weight_zero_turns_it_off(tmp_path, tiny_run, penn_root):
     out, common = tiny_run
     common = {**common, "out": str(tmp_path)}

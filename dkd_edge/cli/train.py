@@ -57,6 +57,9 @@ from dkd_edge.model.config import DEFAULT_CONFIG
               help="Take the pose initializer's weights from this checkpoint instead.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--save-every", type=int, default=50, show_default=True)
+@click.option("--stop-at", type=click.IntRange(min=1), default=None,
+              help="Stop at this step of the --steps schedule (last.pt written, no final.pt); "
+                   "run again without it to finish the schedule.")
 @click.option("--workers", type=int, default=1, show_default=True,
               help="Rendering worker processes.")
 @click.option("--threads", type=int, default=None, help="torch threads per process.")
@@ -65,8 +68,8 @@ from dkd_edge.model.config import DEFAULT_CONFIG
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def train(config_name, stage, penn_root, out, steps, batch, clip_len, lr, adv_weight,
           peak_weight, rounding_noise, swap_prob, drift_prob, action_weights, mirror_prob,
-          device, low_res_fraction, init_from, initializer_from, seed, save_every, workers, threads,
-          resume, as_json) -> None:
+          device, low_res_fraction, init_from, initializer_from, seed, save_every, stop_at, workers,
+          threads, resume, as_json) -> None:
     """Train a DKD model stage on rendered Penn Action motion (resumable; torchrun-ready)."""
     from dkd_edge.model.config import get_config
     from dkd_edge.train.trainer import TrainOptions
@@ -84,6 +87,12 @@ def train(config_name, stage, penn_root, out, steps, batch, clip_len, lr, adv_we
         action_weights=action_weights, mirror_prob=mirror_prob, device=device,
         low_res_fraction=low_res_fraction,
         init_from=init_from, initializer_from=initializer_from,
-        seed=seed, save_every=save_every, workers=workers, threads=threads, resume=resume,
+        seed=seed, save_every=save_every, stop_at=stop_at, workers=workers, threads=threads,
+        resume=resume,
     ))
-    click.echo(json.dumps(summary) if as_json else f"done: {summary['final']}")
+    if as_json:
+        click.echo(json.dumps(summary))
+    elif summary["final"] is None:
+        click.echo(f"stopped at step {summary['steps']}: {summary['stopped_at']}")
+    else:
+        click.echo(f"done: {summary['final']}")

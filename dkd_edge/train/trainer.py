@@ -16,6 +16,9 @@ Every stage can add ``peak_weight`` times a spatial cross-entropy term to the he
 keeps argmax decoding stable under int8 rounding. ``metrics.jsonl`` logs ``mse`` alone and,
 with the peak term on, the total as ``loss``.
 
+``stop_at`` ends a run part-way through its ``steps``-long schedule, at that step, with
+``last.pt`` written and no ``final.pt``; the same command without it resumes the schedule.
+
 Each stage writes ``OUT/<config>/<stage>/last.pt`` every ``save_every`` steps (a restarted
 run resumes from it), ``metrics.jsonl``, and ``final.pt`` when done. Multi-process runs go
 through ``torchrun`` (DDP: gloo on CPU, NCCL with one GPU per process on CUDA).
@@ -91,6 +94,7 @@ class TrainOptions:
     initializer_from: str | None = None
     seed: int = 0
     save_every: int = 50
+    stop_at: int | None = None
     workers: int = 1
     threads: int | None = None
     resume: bool = True
@@ -325,7 +329,8 @@ def train(options: TrainOptions) -> dict:
     if options.stage == "dkd":
         model.initializer.eval()
     window_start, window_frames = time.perf_counter(), 0
-    while step < options.steps:
+    end = min(options.steps, options.stop_at or options.steps)
+    while step < end:
         lr = _lr_at(step, options.steps, options.lr)
         for group in optimizer.param_groups:
             group["lr"] = lr
@@ -367,13 +372,13 @@ def train(options: TrainOptions) -> dict:
             record["loss"] = loss.item()
         bar.update(1)
         bar.set_postfix(mse=f"{record['mse']:.3f}", res=record["size"])
-        if env.main and (step % 10 == 0 or step == options.steps):
+        if env.main and (step % 10 == 0 or step == end):
             elapsed = time.perf_counter() - window_start
             record["frames_per_s"] = window_frames * env.world / max(elapsed, 1e-9)
             window_start, window_frames = time.perf_counter(), 0
             with open(metrics_path, "a") as handle:
                 handle.write(json.dumps(record) + "\n")
-        if env.main and (step % options.save_every == 0 or step == options.steps):
+        if env.main and (step % options.save_every == 0 or step == end):
             save_checkpoint(last, {
                 "config": config.to_dict(), "preprocessing": config.preprocessing(),
                 "stage": options.stage, "step": step, "model": float_state(model),
@@ -385,7 +390,10 @@ def train(options: TrainOptions) -> dict:
     bar.close()
     summary = {"stage": options.stage, "config": options.config, "steps": step,
                "device": str(device), "final": str(out / "final.pt")}
-    if env.main:
+    if step < options.steps:  # --stop-at: the schedule is unfinished, last.pt resumes it
+        summary["final"] = None
+        summary["stopped_at"] = str(last)
+    elif env.main:
         save_checkpoint(out / "final.pt", {
             "config": config.to_dict(), "preprocessing": config.preprocessing(),
             "stage": options.stage, "step": step, "model": float_state(model),
