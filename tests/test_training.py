@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
@@ -256,3 +257,14 @@ def test_torchrun_two_processes(tmp_path, penn_root):
     assert done.returncode == 0, done.stderr[-2000:]
     data = load_checkpoint(tmp_path / "dkd-tiny" / "init" / "final.pt")
     assert data["step"] == 3
+
+
+def test_normalise_moves_channels_first_and_applies_mean_std():
+    from dkd_edge.train.data import normalise
+
+    frames = np.random.default_rng(0).integers(0, 256, (2, 8, 6, 3), dtype=np.uint8)
+    mean, std = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+    x = normalise(frames, mean, std)
+    assert x.shape == (2, 3, 8, 6) and x.dtype == torch.float32 and x.is_contiguous()
+    expected = (frames / 255.0 - np.array(mean)) / np.array(std)
+    np.testing.assert_allclose(x.numpy(), expected.transpose(0, 3, 1, 2), atol=1e-5)
