@@ -2,10 +2,12 @@
 # Train a DKD model on this machine, every phase of the recipe, then bundle it into the package.
 # Every phase resumes from its last checkpoint (and a finished phase is skipped in seconds),
 # so after a stop just run this again.
-#   bash scripts/train_default.sh              # dkd-small, the bundled default (~13.5 h, 2 cores)
+#   bash scripts/train_default.sh              # dkd-small, the bundled default (~13.5 h on 2
+#                                              # cores, plus ~8 h for 4r/4s without a GPU)
+#   WORKERS=14 bash scripts/train_default.sh   # on a GPU machine: 14 rendering workers
 #   bash scripts/train_default.sh dkd-tiny     # the test model (a few minutes)
 #
-# The dkd-small recipe (v4.11), phase by phase (see docs/MODEL_CARD.md):
+# The dkd-small recipe (v4.12), phase by phase (see docs/MODEL_CARD.md):
 #   1. init      the initializer on single frames, heatmap MSE, 2,000 steps
 #   2. dkd       the step path on 10-frame clips, initializer frozen, MSE + adversarial
 #   3. peak      + the spatial cross-entropy peak loss (--peak-weight 0.5)
@@ -40,7 +42,12 @@
 #   4p. mirror   the same again from 4o with --mirror-prob 0.5: half the drawn motion
 #                reflected left to right, labels swapped (v4.11)
 #   4q. mirror2  the same again from 4p (v4.11)
-#   6. qat       int8-aware fine-tuning of both graphs, with the fine-tuned initializer,
+#   6. qat       (v4.11's) int8-aware fine-tuning, as below
+#   4r. gpu      per-action weights measured on v4.11, then 48 clips of 5 frames a step at
+#                lr 2e-4 with the same flags as 4q, on one GPU (v4.12): a 3,073-step cosine
+#                schedule that the GPU lease stopped at step 2,200 (--stop-at reproduces it)
+#   4s. gpu2     420 more steps from 4r's last.pt at lr 4e-5 (warm-up, then cosine to 2 % of it)
+#   6b. qat412   int8-aware fine-tuning of both graphs, with the fine-tuned initializer,
 #                at lr 1e-5, without rounding noise (since v4.8; v4.7 used --rounding-noise 0.1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -125,4 +132,21 @@ weighted_round mirror2 mirror 1200 1e-4 1.0 --mirror-prob 0.5                   
 train --stage qat --out "$RUNS/qat411" --init-from "$(final mirror2 dkd)" \
       --initializer-from "$(final init-ft5 init)" --steps 150 --batch 4 --clip-len 6 \
       --lr 1e-5 --peak-weight 1.0 --rounding-noise 0                            # 6
-python -m dkd_edge.model.bundle "$(final qat411 qat)" "dkd_edge/weights/$CONFIG.pt"
+# v4.12: big batches on a GPU (the ~8 h without one: about 7 s a step on the 2 cores here).
+gpu_round() {
+  local out=$1
+  shift
+  train --stage dkd --out "$RUNS/$out" --initializer-from "$(final init-ft5 init)" \
+      --clip-len 5 --batch 48 --workers "${WORKERS:-1}" --peak-weight 1.0 --swap-prob 0.15 \
+      --drift-prob 0.08 --mirror-prob 0.5 --action-weights "$RUNS/gpu/action_weights.json" "$@"
+}
+[ -f "$RUNS/gpu/action_weights.json" ] || python scripts/action_weights.py \
+    "$(final qat411 qat)" --power 1.0 --out "$RUNS/gpu/action_weights.json"
+gpu_round gpu --init-from "$(final qat411 qat)" --steps 3073 --stop-at 2200 --lr 2e-4 \
+    --seed 140 --save-every 100                                                 # 4r
+gpu_round gpu2 --init-from "$RUNS/gpu/$CONFIG/dkd/last.pt" --steps 420 --lr 4e-5 \
+    --seed 141                                                                  # 4s
+train --stage qat --out "$RUNS/qat412" --init-from "$(final gpu2 dkd)" \
+      --steps 150 --batch 4 --clip-len 6 --lr 1e-5 --peak-weight 1.0 \
+      --rounding-noise 0 --seed 142                                             # 6b
+python -m dkd_edge.model.bundle "$(final qat412 qat)" "dkd_edge/weights/$CONFIG.pt"
