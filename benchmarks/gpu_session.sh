@@ -3,6 +3,11 @@
 # (device time is scarce: each part has its own time limit and a failed part does not stop
 # the others). Run from the repository root:
 #   OUT=runs/gpu ARTIFACT=out/onnx-fp32 DEADLINE_S=540 bash benchmarks/gpu_session.sh
+# v4.12's round, continued from the bundle with weights measured on v4.12's float path:
+#   TRAIN_FLAGS="--lr 2e-4 --peak-weight 1.0 --swap-prob 0.15 --drift-prob 0.08
+#   --mirror-prob 0.5 --action-weights docs/action_weights_v4.12.json --seed 150" \
+#   DKD_SHARED=<a carried copy of ../shared> OUT=$OUT bash benchmarks/gpu_session.sh
+# (the device tool sends the checkout only: carry the Penn labels in an ignored folder).
 # 1. tests/test_gpu.py: the CUDA torch reference against the CPU one (fp32, TF32 off) and
 #    training on CUDA with checkpoints that resume on the CPU;
 # 2. `dkd-edge bench --device cuda` on the ONNX artifact in ARTIFACT;
