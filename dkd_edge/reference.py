@@ -32,7 +32,8 @@ class TorchReferenceBackend(Backend):
                  quantized: bool = False, like: str | Path | None = None):
         """``like``: an int8 artifact folder; the reference is then the torch int8 model
         edited as its manifest says (float init, int8 scope, weight bits, PTQ set)."""
-        from dkd_edge.bench.run import resolve_device, strict_float32, torch_reference
+        from dkd_edge.bench.run import torch_reference
+        from dkd_edge.device import resolve_device, strict_float32
         from dkd_edge.model.loading import load_model
 
         model, self.config, data = load_model(checkpoint)

@@ -12,6 +12,7 @@ from tqdm import tqdm
 from dkd_edge.bench.parity import backend_pck, rollout_parity
 from dkd_edge.bench.timing import time_backend, time_external_tflite
 from dkd_edge.converters.verify import backend_rollout, reference_rollout, verification_frames
+from dkd_edge.device import resolve_device, strict_float32
 from dkd_edge.errors import DkdError
 from dkd_edge.eval.evaluate import TrackerFns
 
@@ -33,24 +34,6 @@ class BenchOptions:
     workdir: Path = Path("runs/bench")
     progress: bool = True
     extra: dict = field(default_factory=dict)
-
-
-def resolve_device(device: str) -> str:
-    if device not in ("cpu", "cuda", "auto"):
-        raise DkdError(f"unknown device {device!r}: use cpu, cuda or auto")
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise DkdError("--device cuda, but torch sees no CUDA GPU here: use --device cpu or auto")
-    return device
-
-
-def strict_float32(device: str) -> None:
-    """Turn off TF32 on a CUDA reference: TF32 convolutions and matmuls round inputs to a
-    10-bit mantissa, about 1e-3 off, which is ten times the fp32 parity tolerance."""
-    if device.startswith("cuda"):
-        torch.backends.cudnn.allow_tf32 = False
-        torch.backends.cuda.matmul.allow_tf32 = False
 
 
 def _artifacts(options: BenchOptions) -> list[tuple[Path, str | None]]:

@@ -40,6 +40,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+from dkd_edge.device import resolve_device
 from dkd_edge.errors import DkdError
 from dkd_edge.model import DKD, DKDConfig, TemporalDiscriminator, get_config
 from dkd_edge.model.loading import load_initializer
@@ -114,11 +115,7 @@ def stage_dir(options: TrainOptions, stage: str | None = None) -> Path:
 def training_device(name: str) -> torch.device:
     """``auto`` | ``cpu`` | ``cuda`` -> the device this process trains on (under torchrun,
     the GPU of its local rank)."""
-    if name not in ("auto", "cpu", "cuda"):
-        raise DkdError(f"unknown device {name!r}: use auto, cpu or cuda")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise DkdError("--device cuda, but torch sees no CUDA GPU here: use --device cpu or auto")
-    if name == "cpu" or not torch.cuda.is_available():
+    if resolve_device(name) == "cpu":
         return torch.device("cpu")
     index = int(os.environ.get("LOCAL_RANK", "0"))
     if index >= torch.cuda.device_count():
