@@ -45,7 +45,7 @@
 #   6. qat       (v4.11's) int8-aware fine-tuning, as below
 #   4r. gpu      per-action weights measured on v4.11, then 48 clips of 5 frames a step at
 #                lr 2e-4 with the same flags as 4q, on one GPU (v4.12): a 3,073-step cosine
-#                schedule that the session's time box stopped at step 2,200 (--stop-at reproduces it)
+#                schedule that the time box stopped at step 2,200 (--stop-at reproduces it)
 #   4s. gpu2     420 more steps from 4r's last.pt at lr 4e-5 (warm-up, then cosine to 2 % of it)
 #   6b. qat412   int8-aware fine-tuning of both graphs, with the fine-tuned initializer,
 #                at lr 1e-5, without rounding noise (since v4.8; v4.7 used --rounding-noise 0.1)
