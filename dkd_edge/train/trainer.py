@@ -315,7 +315,8 @@ def train(options: TrainOptions) -> dict:
             loaders[size] = _loader(options, config, size, env.rank, clips,
                                     pin_memory=device.type == "cuda")
         batch = next(loaders[size])
-        return {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+        return {k: batch[k].to(device, non_blocking=True)
+                for k in ("frames", "heatmaps", "weights")}  # the only keys a step reads
 
     if env.main:
         out.mkdir(parents=True, exist_ok=True)
