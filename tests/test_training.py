@@ -86,6 +86,27 @@ def test_adversarial_weight_zero_turns_it_off(tmp_path, tiny_run, penn_root):
     assert "adv" not in record and "d_loss" not in record
 
 
+@pytest.mark.parametrize("first_state, initializer_runs", [("initializer", True),
+                                                           ("truth", False)])
+def test_first_state_truth_skips_the_initializer_pass(tmp_path, tiny_run, monkeypatch,
+                                                      first_state, initializer_runs):
+    from dkd_edge.model.networks import PoseInitializer
+
+    out, common = tiny_run
+    calls = []
+    forward = PoseInitializer.forward
+    monkeypatch.setattr(PoseInitializer, "forward",
+                        lambda self, x: calls.append(x.shape) or forward(self, x))
+    train(TrainOptions(stage="dkd", steps=2, batch=1, clip_len=5, swap_prob=0.5,
+                       first_state=first_state,
+                       init_from=str(out / "dkd-tiny" / "init" / "final.pt"),
+                       **{**common, "out": str(tmp_path)}))
+    assert bool(calls) == initializer_runs
+    assert (tmp_path / "dkd-tiny" / "dkd" / "final.pt").is_file()
+    with pytest.raises(DkdError, match="unknown first state"):
+        TrainOptions(stage="dkd", first_state="oracle").resolved()
+
+
 def test_peak_loss_prefers_one_sharp_correct_peak():
     from dkd_edge.train.losses import heatmap_peak_ce
 

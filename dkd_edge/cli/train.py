@@ -43,6 +43,12 @@ from dkd_edge.model.config import DEFAULT_CONFIG
 @click.option("--mirror-prob", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True,
               help="Probability of reflecting each training sequence's motion left to right "
                    "(left/right labels swapped) before rendering: more poses than the split's.")
+@click.option("--first-state", type=click.Choice(["initializer", "truth"]), default="initializer",
+              show_default=True,
+              help="dkd and qat stages: the heatmaps each training rollout starts from. truth "
+                   "skips the frozen initializer's pass (a third of the model compute of a CPU "
+                   "step at 5 frames); "
+                   "--swap-prob and --drift-prob still perturb them.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto",
               show_default=True,
               help="Where init and dkd train: auto takes a CUDA GPU when torch sees one "
@@ -68,8 +74,8 @@ from dkd_edge.model.config import DEFAULT_CONFIG
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def train(config_name, stage, penn_root, out, steps, batch, clip_len, lr, adv_weight,
           peak_weight, rounding_noise, swap_prob, drift_prob, action_weights, mirror_prob,
-          device, low_res_fraction, init_from, initializer_from, seed, save_every, stop_at, workers,
-          threads, resume, as_json) -> None:
+          first_state, device, low_res_fraction, init_from, initializer_from, seed, save_every,
+          stop_at, workers, threads, resume, as_json) -> None:
     """Train a DKD model stage on rendered Penn Action motion (resumable; torchrun-ready)."""
     from dkd_edge.model.config import get_config
     from dkd_edge.train.trainer import TrainOptions
@@ -84,7 +90,8 @@ def train(config_name, stage, penn_root, out, steps, batch, clip_len, lr, adv_we
         config=config_name, stage=stage, penn_root=penn_root, out=out, steps=steps,
         batch=batch, clip_len=clip_len, lr=lr, adv_weight=adv_weight, peak_weight=peak_weight,
         rounding_noise=rounding_noise, swap_prob=swap_prob, drift_prob=drift_prob,
-        action_weights=action_weights, mirror_prob=mirror_prob, device=device,
+        action_weights=action_weights, mirror_prob=mirror_prob, first_state=first_state,
+        device=device,
         low_res_fraction=low_res_fraction,
         init_from=init_from, initializer_from=initializer_from,
         seed=seed, save_every=save_every, stop_at=stop_at, workers=workers, threads=threads,

@@ -49,6 +49,8 @@ class RenderedClips(IterableDataset):
         clip_len: frames per clip.
         image_size, stride, sigma, mean, std: from the model config.
         seed: stream seed; combine with the process rank for distinct streams.
+        resume_step: the optimizer step a resumed run restarts at; a non-zero value draws a
+            fresh stream, so a resumed run does not replay the clips it trained on first.
         max_stride: frame subsampling is drawn from 1..max_stride.
         action_weights: ``{action: weight}`` to re-weight which sequences are drawn (see
             ``dkd_edge.train.sampling``); None keeps Penn Action's own mix.
@@ -58,7 +60,8 @@ class RenderedClips(IterableDataset):
 
     def __init__(self, penn_root, split: str, clip_len: int, image_size: int, stride: int,
                  sigma: float, mean, std, seed: int = 0, max_stride: int = 2,
-                 action_weights: dict[str, float] | None = None, mirror_prob: float = 0.0):
+                 action_weights: dict[str, float] | None = None, mirror_prob: float = 0.0,
+                 resume_step: int = 0):
         super().__init__()
         self.dataset = PennAction(penn_root, split)
         if len(self.dataset) == 0:
@@ -69,6 +72,7 @@ class RenderedClips(IterableDataset):
         self.sigma = sigma
         self.mean, self.std = mean, std
         self.seed = seed
+        self.resume_step = resume_step
         self.max_stride = max_stride
         self.mirror_prob = mirror_prob
         self.render_config = RenderConfig(size=image_size)
@@ -108,6 +112,8 @@ class RenderedClips(IterableDataset):
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
         worker = info.id if info is not None else 0
-        rng = np.random.default_rng([self.seed, worker])
+        # Fresh runs keep the stream they always had; a resumed one starts a new one.
+        entropy = [self.seed, worker] + ([self.resume_step] if self.resume_step else [])
+        rng = np.random.default_rng(entropy)
         while True:
             yield self.sample(rng)

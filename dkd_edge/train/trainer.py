@@ -62,6 +62,9 @@ from dkd_edge.train.perturb import perturb_state, swap_mirror_pairs
 from dkd_edge.train.sampling import load_action_weights
 
 STAGES = ("init", "dkd", "qat")
+# Where a training rollout's first heatmaps come from: the frozen initializer (as in
+# inference) or the rendered truth (no initializer pass; swaps and drift still apply).
+FIRST_STATES = ("initializer", "truth")
 STAGE_DEFAULTS = {
     "init": {"steps": 2000, "batch": 16, "clip_len": 4, "lr": 2e-3},
     "dkd": {"steps": 2500, "batch": 4, "clip_len": 6, "lr": 2e-3},
@@ -88,6 +91,7 @@ class TrainOptions:
     drift_prob: float = 0.0
     action_weights: str | None = None
     mirror_prob: float = 0.0
+    first_state: str = "initializer"
     device: str = "auto"
     rounding_noise: float = 0.0
     low_res_fraction: float = 0.6
@@ -104,6 +108,9 @@ class TrainOptions:
     def resolved(self) -> TrainOptions:
         if self.stage not in STAGES:
             raise DkdError(f"unknown stage {self.stage!r}: use one of {', '.join(STAGES)}")
+        if self.first_state not in FIRST_STATES:
+            raise DkdError(f"unknown first state {self.first_state!r}: use one of "
+                           f"{', '.join(FIRST_STATES)}")
         defaults = STAGE_DEFAULTS[self.stage]
         return replace(self, **{k: v for k, v in defaults.items() if getattr(self, k) is None})
 
@@ -210,7 +217,7 @@ def _lr_at(step: int, total: int, peak: float) -> float:
 
 
 def _loader(options: TrainOptions, config: DKDConfig, size: int, rank: int, clips: int,
-            pin_memory: bool = False):
+            pin_memory: bool = False, resume_step: int = 0):
     dataset = RenderedClips(
         options.penn_root, "train", options.clip_len, size, config.stride,
         config.heatmap_sigma, config.mean, config.std,
@@ -218,6 +225,7 @@ def _loader(options: TrainOptions, config: DKDConfig, size: int, rank: int, clip
         action_weights=load_action_weights(options.action_weights) if options.action_weights
         else None,
         mirror_prob=options.mirror_prob,
+        resume_step=resume_step,
     )
     return iter(DataLoader(dataset, batch_size=clips, num_workers=options.workers,
                            persistent_workers=options.workers > 0, pin_memory=pin_memory))
@@ -301,6 +309,9 @@ def train(options: TrainOptions) -> dict:
         step = int(state["step"])
         if env.main:
             print(f"resuming {options.stage} from {last} at step {step}")
+    resume_step = step  # a resumed run draws fresh clips instead of replaying its first ones
+    if resume_step:
+        torch.manual_seed(options.seed + env.rank + 7919 * resume_step)  # fresh swaps and drift
     wrapped = env.wrap(objective)
     wrapped_disc = env.wrap(disc) if disc is not None else None
 
@@ -313,7 +324,7 @@ def train(options: TrainOptions) -> dict:
         if size not in loaders:
             loaders.clear()
             loaders[size] = _loader(options, config, size, env.rank, clips,
-                                    pin_memory=device.type == "cuda")
+                                    pin_memory=device.type == "cuda", resume_step=resume_step)
         batch = next(loaders[size])
         return {k: batch[k].to(device, non_blocking=True)
                 for k in ("frames", "heatmaps", "weights")}  # the only keys a step reads
@@ -339,8 +350,11 @@ def train(options: TrainOptions) -> dict:
             loss, mse, _ = wrapped(frames, heatmaps, weights)
             total = loss
         else:
-            with torch.no_grad():
-                first = model.initializer(frames[:, 0])
+            if options.first_state == "truth":  # no initializer pass
+                first = heatmaps[:, 0].clone()
+            else:
+                with torch.no_grad():
+                    first = model.initializer(frames[:, 0])
             first = swap_mirror_pairs(first, options.swap_prob)
             loss, mse, pred = wrapped(frames, heatmaps, weights, first)
             total = loss
