@@ -4,7 +4,10 @@
         [--frames 60] [--json docs/decode_study.json]
 
 Runs the initializer on every frame and DKD (init, then steps) once per clip, then decodes
-the same heatmaps by argmax and by the peak-relative centroid at several thresholds. The
+the same heatmaps by argmax, by the peak-relative centroid at several thresholds, and by
+the centroid after a temporal prior (``prior@s``: each frame's heatmaps weighted by a
+Gaussian of sigma s x the size of the true box around the previous frame's keypoints; not
+shipped: a tracker would scale it by the keypoints' own extent, which is untested). The
 default threshold (``dkd_edge.eval.keypoints.CENTROID_THRESHOLD``) was chosen on the
 *train* split, so that the test-split eval is not tuned on. Prints and saves JSON.
 """
@@ -27,7 +30,27 @@ from dkd_edge.model.loading import load_model
 from dkd_edge.preprocess import normalise_nchw
 
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+PRIOR_SIGMAS = (0.25, 0.3, 0.4, 0.5)
 TRAIN_SPLIT_SEED = 777  # not the training renderer's seeds, not the eval's
+
+
+def decode_with_prior(heatmaps: np.ndarray, bbox: np.ndarray, stride: int, sigma: float
+                      ) -> np.ndarray:
+    """[T, J, h, w] -> coords [T, J, 2]: frame t's (non-negative) heatmaps weighted by a
+    Gaussian of ``sigma`` x the box size around frame t-1's keypoints, then the centroid."""
+    _, _, height, width = heatmaps.shape
+    grid_y, grid_x = np.mgrid[0:height, 0:width].astype(np.float32)
+    coords, previous = [], None
+    for t, maps in enumerate(heatmaps):
+        if previous is not None:
+            box = bbox[t]
+            spread = sigma * max(box[2] - box[0], box[3] - box[1]) / stride
+            dist2 = ((grid_x - previous[:, 0, None, None]) ** 2
+                     + (grid_y - previous[:, 1, None, None]) ** 2)
+            maps = np.maximum(maps, 0.0) * np.exp(-dist2 / (2 * spread * spread))
+        previous = decode_heatmaps(maps, "centroid")[0]
+        coords.append(previous)
+    return np.stack(coords)
 
 
 def main() -> None:
@@ -47,6 +70,7 @@ def main() -> None:
                 "dkd": TrackerFns(model.init, model.step)}
     decoders = {"argmax": ("argmax", 0.0)}
     decoders.update({f"centroid@{t}": ("centroid", t) for t in THRESHOLDS})
+    decoders.update({f"prior@{s}": ("prior", s) for s in PRIOR_SIGMAS})
     accs = {(mode, name): PCKAccumulator() for mode in trackers for name in decoders}
     seed = EVAL_SEED if args.split == "test" else TRAIN_SPLIT_SEED
     clips = rendered_test_clips(args.penn_root, args.clips, args.frames, config.input_size,
@@ -56,7 +80,10 @@ def main() -> None:
         for mode, fns in trackers.items():
             heatmaps = track_frames(fns, frames)
             for name, (method, threshold) in decoders.items():
-                coords, _ = decode_heatmaps(heatmaps, method, threshold)
+                if method == "prior":
+                    coords = decode_with_prior(heatmaps, clip.bbox, config.stride, threshold)
+                else:
+                    coords, _ = decode_heatmaps(heatmaps, method, threshold)
                 accs[(mode, name)].update(heatmap_to_image(coords, config.stride),
                                           clip.joints, clip.visibility, clip.bbox)
     table = {mode: {name: round(accs[(mode, name)].groups()["Mean"], 2) for name in decoders}
