@@ -47,8 +47,7 @@ from dkd_edge.model.config import DEFAULT_CONFIG
               show_default=True,
               help="dkd and qat stages: the heatmaps each training rollout starts from. truth "
                    "skips the frozen initializer's pass (a third of the model compute of a CPU "
-                   "step at 5 frames); "
-                   "--swap-prob and --drift-prob still perturb them.")
+                   "step at 5 frames); --swap-prob and --drift-prob still perturb them.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto",
               show_default=True,
               help="Where init and dkd train: auto takes a CUDA GPU when torch sees one "
