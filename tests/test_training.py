@@ -75,6 +75,32 @@ def test_stop_at_ends_part_way_and_the_schedule_resumes(tmp_path, penn_root):
     assert last_lr < lrs[-1]  # the same cosine schedule, carried on to its end
 
 
+def test_time_budget_ends_the_schedule_with_a_final_checkpoint(tmp_path, tiny_run):
+    out, common = tiny_run
+    summary = train(TrainOptions(stage="dkd", steps=50, batch=1, clip_len=5, max_echo=2,
+                                 time_budget_s=0.01,
+                                 init_from=str(out / "dkd-tiny" / "init" / "final.pt"),
+                                 **{**common, "out": str(tmp_path), "save_every": 1}))
+    stage = tmp_path / "dkd-tiny" / "dkd"
+    assert summary["out_of_time_at"] <= 1 and summary["final"]  # one 10 ms step at most
+    assert load_checkpoint(stage / "final.pt")["step"] == summary["steps"]
+    with pytest.raises(DkdError, match="time budget"):
+        TrainOptions(stage="dkd", time_budget_s=0).resolved()
+    with pytest.raises(DkdError, match="max echo"):
+        TrainOptions(stage="dkd", max_echo=-1).resolved()
+
+
+def test_echoing_run_logs_echoes_and_fresh_frames(tmp_path, tiny_run):
+    out, common = tiny_run
+    train(TrainOptions(stage="dkd", steps=4, batch=1, clip_len=5, max_echo=3,
+                       init_from=str(out / "dkd-tiny" / "init" / "final.pt"),
+                       **{**common, "out": str(tmp_path)}))
+    records = [json.loads(line) for line in
+               (tmp_path / "dkd-tiny" / "dkd" / "metrics.jsonl").read_text().splitlines()]
+    assert all(0 <= r["echo"] <= 3 for r in records)  # whether it echoes depends on timing
+    assert records[-1]["fresh_frames_per_s"] <= records[-1]["frames_per_s"]
+
+
 def test_adversarial_weight_zero_turns_it_off(tmp_path, tiny_run, penn_root):
     out, common = tiny_run
     common = {**common, "out": str(tmp_path)}

@@ -65,6 +65,14 @@ from dkd_edge.model.config import DEFAULT_CONFIG
 @click.option("--stop-at", type=click.IntRange(min=1), default=None,
               help="Stop at this step of the --steps schedule (last.pt written, no final.pt); "
                    "run again without it to finish the schedule.")
+@click.option("--max-minutes", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Fit the schedule into this much training time (a lent GPU): the learning "
+                   "rate anneals by time or steps, whichever is further, and final.pt is "
+                   "written when either runs out. Resumed runs count earlier starts' time.")
+@click.option("--max-echo", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Data echoing: while no rendered batch is ready, train on the last one "
+                   "again (time-reversed on odd repeats) up to this many times. For GPUs that "
+                   "wait on the CPU renderer; not bit-reproducible.")
 @click.option("--workers", type=int, default=1, show_default=True,
               help="Rendering worker processes.")
 @click.option("--threads", type=int, default=None, help="torch threads per process.")
@@ -74,7 +82,7 @@ from dkd_edge.model.config import DEFAULT_CONFIG
 def train(config_name, stage, penn_root, out, steps, batch, clip_len, lr, adv_weight,
           peak_weight, rounding_noise, swap_prob, drift_prob, action_weights, mirror_prob,
           first_state, device, low_res_fraction, init_from, initializer_from, seed, save_every,
-          stop_at, workers, threads, resume, as_json) -> None:
+          stop_at, max_minutes, max_echo, workers, threads, resume, as_json) -> None:
     """Train a DKD model stage on rendered Penn Action motion (resumable; torchrun-ready)."""
     from dkd_edge.model.config import get_config
     from dkd_edge.train.trainer import TrainOptions
@@ -93,7 +101,9 @@ def train(config_name, stage, penn_root, out, steps, batch, clip_len, lr, adv_we
         device=device,
         low_res_fraction=low_res_fraction,
         init_from=init_from, initializer_from=initializer_from,
-        seed=seed, save_every=save_every, stop_at=stop_at, workers=workers, threads=threads,
+        seed=seed, save_every=save_every, stop_at=stop_at,
+        time_budget_s=max_minutes * 60 if max_minutes else None, max_echo=max_echo,
+        workers=workers, threads=threads,
         resume=resume,
     ))
     if as_json:

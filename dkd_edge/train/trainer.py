@@ -16,6 +16,13 @@ Every stage can add ``peak_weight`` times a spatial cross-entropy term to the he
 keeps argmax decoding stable under int8 rounding. ``metrics.jsonl`` logs ``mse`` alone and,
 with the peak term on, the total as ``loss``.
 
+``time_budget_s`` fits the schedule to a time box (a lent GPU): the learning rate follows
+whichever of step progress and elapsed-time progress is further along, and the run ends
+with ``final.pt`` when either completes, so the cosine schedule ends inside the box.
+``max_echo`` turns on data echoing (``dkd_edge.train.echo``): while the renderer has no fresh
+batch ready, the last one is trained on again, time-reversed on odd repeats, up to
+``max_echo`` times.
+
 ``stop_at`` ends a run part-way through its ``steps``-long schedule, at that step, with
 ``last.pt`` written and no ``final.pt``; the same command without it resumes the schedule.
 
@@ -52,6 +59,7 @@ from dkd_edge.train.checkpoint import (
     save_checkpoint,
 )
 from dkd_edge.train.data import RenderedClips
+from dkd_edge.train.echo import EchoingBatches, echo_view
 from dkd_edge.train.losses import (
     discriminator_loss,
     generator_adversarial,
@@ -100,6 +108,8 @@ class TrainOptions:
     seed: int = 0
     save_every: int = 50
     stop_at: int | None = None
+    time_budget_s: float | None = None
+    max_echo: int = 0
     workers: int = 1
     threads: int | None = None
     resume: bool = True
@@ -108,6 +118,10 @@ class TrainOptions:
     def resolved(self) -> TrainOptions:
         if self.stage not in STAGES:
             raise DkdError(f"unknown stage {self.stage!r}: use one of {', '.join(STAGES)}")
+        if self.time_budget_s is not None and self.time_budget_s <= 0:
+            raise DkdError(f"time budget {self.time_budget_s} s: give a positive number")
+        if self.max_echo < 0:
+            raise DkdError(f"max echo {self.max_echo}: give 0 (off) or more")
         if self.first_state not in FIRST_STATES:
             raise DkdError(f"unknown first state {self.first_state!r}: use one of "
                            f"{', '.join(FIRST_STATES)}")
@@ -153,6 +167,14 @@ class _Distributed:
         if self.device.type == "cuda":
             return DistributedDataParallel(module, device_ids=[self.device.index])
         return DistributedDataParallel(module)
+
+    def any(self, flag: bool) -> bool:
+        """True on every process when ``flag`` is true on any (they stop together)."""
+        if self.world == 1:
+            return flag
+        value = torch.tensor([float(flag)], device=self.device)
+        dist.all_reduce(value, op=dist.ReduceOp.MAX)
+        return bool(value.item())
 
     def barrier(self) -> None:
         if self.world > 1:
@@ -208,11 +230,14 @@ class RolloutObjective(nn.Module):
         return loss, mse, pred
 
 
-def _lr_at(step: int, total: int, peak: float) -> float:
+def _lr_at(step: int, total: int, peak: float, time_progress: float = 0.0) -> float:
+    """Linear warm-up over min(100, total / 10) steps, then cosine to 2 % of ``peak``;
+    ``time_progress`` (elapsed / time budget) moves the cosine on when it is further along
+    than the steps."""
     warmup = max(1, min(100, total // 10))
     if step < warmup:
         return peak * (step + 1) / warmup
-    progress = (step - warmup) / max(1, total - warmup)
+    progress = min(1.0, max((step - warmup) / max(1, total - warmup), time_progress))
     return peak * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
@@ -227,8 +252,9 @@ def _loader(options: TrainOptions, config: DKDConfig, size: int, rank: int, clip
         mirror_prob=options.mirror_prob,
         resume_step=resume_step,
     )
-    return iter(DataLoader(dataset, batch_size=clips, num_workers=options.workers,
-                           persistent_workers=options.workers > 0, pin_memory=pin_memory))
+    loader = iter(DataLoader(dataset, batch_size=clips, num_workers=options.workers,
+                             persistent_workers=options.workers > 0, pin_memory=pin_memory))
+    return EchoingBatches(loader, options.max_echo) if options.max_echo else loader
 
 
 def _load_same_config(source: str, config: DKDConfig) -> dict:
@@ -299,6 +325,7 @@ def train(options: TrainOptions) -> dict:
         disc_opt = torch.optim.AdamW(disc.parameters(), lr=options.lr * 0.5, betas=(0.5, 0.99))
 
     step = 0
+    elapsed_before = 0.0  # training seconds of earlier starts, for time_budget_s
     if options.resume and last.is_file():
         state = load_checkpoint(last)
         load_model_state(model, state["model"], str(last))
@@ -307,6 +334,7 @@ def train(options: TrainOptions) -> dict:
             disc.load_state_dict(state["disc"])
             disc_opt.load_state_dict(state["disc_opt"])
         step = int(state["step"])
+        elapsed_before = float(state.get("elapsed_s", 0.0))
         if env.main:
             print(f"resuming {options.stage} from {last} at step {step}")
     resume_step = step  # a resumed run draws fresh clips instead of replaying its first ones
@@ -318,16 +346,22 @@ def train(options: TrainOptions) -> dict:
     low_res_steps = int(options.low_res_fraction * options.steps) if options.stage == "init" else 0
     low_size = (config.input_size * 3 // 4) // 32 * 32
     loaders: dict[int, object] = {}
+    on_device: dict[str, torch.Tensor] = {}
 
-    def batch_at(s: int) -> dict:
+    def batch_at(s: int) -> tuple[dict, int]:
+        """(the step's batch on the device, its echo number: 0 when fresh)."""
         size = low_size if s < low_res_steps else config.input_size
         if size not in loaders:
             loaders.clear()
             loaders[size] = _loader(options, config, size, env.rank, clips,
                                     pin_memory=device.type == "cuda", resume_step=resume_step)
-        batch = next(loaders[size])
-        return {k: batch[k].to(device, non_blocking=True)
-                for k in ("frames", "heatmaps", "weights")}  # the only keys a step reads
+        item = next(loaders[size])
+        batch, echo = item if options.max_echo else (item, 0)
+        if echo == 0:  # an echo reuses the copy already on the device
+            on_device.clear()
+            on_device.update({k: batch[k].to(device, non_blocking=True)
+                              for k in ("frames", "heatmaps", "weights")})  # all a step reads
+        return echo_view(on_device, echo), echo
 
     if env.main:
         out.mkdir(parents=True, exist_ok=True)
@@ -337,15 +371,29 @@ def train(options: TrainOptions) -> dict:
     objective.train()
     if options.stage == "dkd":
         model.initializer.eval()
-    window_start, window_frames = time.perf_counter(), 0
+    window_start, window_frames, window_fresh = time.perf_counter(), 0, 0
     end = min(options.steps, options.stop_at or options.steps)
+    started = time.perf_counter()
+
+    def elapsed() -> float:
+        return elapsed_before + time.perf_counter() - started
+
+    def time_progress() -> float:
+        return elapsed() / options.time_budget_s if options.time_budget_s else 0.0
+
+    out_of_time = False
     while step < end:
-        lr = _lr_at(step, options.steps, options.lr)
+        if options.time_budget_s and env.any(time_progress() >= 1.0):
+            out_of_time = True
+            break
+        lr = _lr_at(step, options.steps, options.lr, time_progress())
         for group in optimizer.param_groups:
             group["lr"] = lr
-        batch = batch_at(step)
+        batch, echo = batch_at(step)
         frames, heatmaps, weights = batch["frames"], batch["heatmaps"], batch["weights"]
         record = {"step": step + 1, "lr": lr, "size": int(frames.shape[-1])}
+        if options.max_echo:
+            record["echo"] = echo
         if options.stage == "init":
             loss, mse, _ = wrapped(frames, heatmaps, weights)
             total = loss
@@ -379,15 +427,18 @@ def train(options: TrainOptions) -> dict:
             record["d_loss"] = d_loss.item()
         step += 1
         window_frames += frames.shape[0] * frames.shape[1]
+        window_fresh += frames.shape[0] * frames.shape[1] if echo == 0 else 0
         record["mse"] = mse.item()
         if options.peak_weight > 0:
             record["loss"] = loss.item()
         bar.update(1)
         bar.set_postfix(mse=f"{record['mse']:.3f}", res=record["size"])
         if env.main and (step % 10 == 0 or step == end):
-            elapsed = time.perf_counter() - window_start
-            record["frames_per_s"] = window_frames * env.world / max(elapsed, 1e-9)
-            window_start, window_frames = time.perf_counter(), 0
+            window = time.perf_counter() - window_start
+            record["frames_per_s"] = window_frames * env.world / max(window, 1e-9)
+            if options.max_echo:  # frames_per_s counts echoes; these are the rendered ones
+                record["fresh_frames_per_s"] = window_fresh * env.world / max(window, 1e-9)
+            window_start, window_frames, window_fresh = time.perf_counter(), 0, 0
             with open(metrics_path, "a") as handle:
                 handle.write(json.dumps(record) + "\n")
         if env.main and (step % options.save_every == 0 or step == end):
@@ -397,12 +448,14 @@ def train(options: TrainOptions) -> dict:
                 "optimizer": optimizer.state_dict(),
                 "disc": disc.state_dict() if disc is not None else None,
                 "disc_opt": disc_opt.state_dict() if disc_opt is not None else None,
-                "options": asdict(options),
+                "options": asdict(options), "elapsed_s": elapsed(),
             })
     bar.close()
     summary = {"stage": options.stage, "config": options.config, "steps": step,
                "device": str(device), "final": str(out / "final.pt")}
-    if step < options.steps:  # --stop-at: the schedule is unfinished, last.pt resumes it
+    if out_of_time:
+        summary["out_of_time_at"] = step
+    if step < options.steps and not out_of_time:  # --stop-at: last.pt resumes the schedule
         summary["final"] = None
         summary["stopped_at"] = str(last)
     elif env.main:
