@@ -56,7 +56,7 @@ TRAIN=($PY -m dkd_edge train --config dkd-small --stage dkd --device "$DEVICE" -
        --initializer-from dkd_edge/weights/dkd-small.pt --max-echo "$ECHO" "${FLAGS[@]}")
 if [ "${PROBE:-1}" = 0 ]; then
   # The loop's clock starts after start-up (about 20 s: imports, weights, workers' first
-  # batches), and writing and copying final.pt takes a few more: 60 s kept in hand.
+  # batches), and writing and copying final.pt takes a few more: 45 s kept in hand.
   MINUTES=$($PY -c "print(max(0.5, ($(left) - 45) / 60))")
   echo "== train for $MINUTES min ($(left) s left)" | tee -a "$OUT/machine.txt"
   timeout $(( $(left) - 10 )) "${TRAIN[@]}" --out /tmp/gpurun --steps 100000 --save-every 100 \
