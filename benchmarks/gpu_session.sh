@@ -55,11 +55,12 @@ TRAIN=($PY -m dkd_edge train --config dkd-small --stage dkd --device "$DEVICE" -
        --penn-root "$PENN" --clip-len "$CLIP" --batch "$BATCH" --init-from "$INIT"
        --initializer-from dkd_edge/weights/dkd-small.pt --max-echo "$ECHO" "${FLAGS[@]}")
 if [ "${PROBE:-1}" = 0 ]; then
-  # The loop's clock starts after start-up (about 20 s: imports, weights, workers' first
-  # batches), and writing and copying final.pt takes a few more: 45 s kept in hand.
-  MINUTES=$($PY -c "print(max(0.5, ($(left) - 45) / 60))")
+  # The loop's clock starts after start-up (imports, CUDA, weights), and after final.pt the
+  # 14 rendering workers take a while to shut down: on the H200, 45 s in hand was 10 s too
+  # few (final.pt written, then the timeout hit the shut-down), so 70 s.
+  MINUTES=$($PY -c "print(max(0.5, ($(left) - 70) / 60))")
   echo "== train for $MINUTES min ($(left) s left)" | tee -a "$OUT/machine.txt"
-  timeout $(( $(left) - 10 )) "${TRAIN[@]}" --out /tmp/gpurun --steps 100000 --save-every 100 \
+  timeout $(( $(left) - 5 )) "${TRAIN[@]}" --out /tmp/gpurun --steps 100000 --save-every 100 \
     --max-minutes "$MINUTES" > "$OUT/train.log" 2>&1
   echo "train exit $?"
 else

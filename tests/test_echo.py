@@ -64,3 +64,14 @@ def test_time_progress_anneals_the_schedule():
     assert _lr_at(500, 10_000, 1.0) > 0.9  # by steps: early in the cosine
     assert _lr_at(500, 10_000, 1.0, time_progress=0.5) == pytest.approx(0.51)
     assert _lr_at(500, 10_000, 1.0, time_progress=1.0) == pytest.approx(0.02)
+
+
+def test_close_stops_the_filler_thread():
+    def endless():
+        while True:
+            yield {"index": 0}
+
+    batches = EchoingBatches(endless(), max_echo=1)
+    next(batches)
+    batches.close(timeout=5)
+    assert not batches._thread.is_alive()

@@ -40,16 +40,33 @@ class EchoingBatches:
         self._last: dict | None = None
         self._echoes = 0
         self._error: BaseException | None = None
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._fill, args=(source,), daemon=True)
         self._thread.start()
+
+    def _put(self, item) -> bool:
+        """Queue ``item`` unless closed meanwhile; False once closed."""
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def _fill(self, source: Iterator[dict]) -> None:
         try:
             for batch in source:
-                self._queue.put(batch)
+                if not self._put(batch):
+                    return  # closed: drop the source (a DataLoader's workers shut down)
         except BaseException as error:  # handed to the consumer, not lost in the thread
             self._error = error
-        self._queue.put(_DONE)
+        self._put(_DONE)
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop prefetching and let go of the source."""
+        self._stop.set()
+        self._thread.join(timeout)
 
     def __iter__(self) -> EchoingBatches:
         return self

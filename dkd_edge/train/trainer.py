@@ -348,11 +348,17 @@ def train(options: TrainOptions) -> dict:
     loaders: dict[int, object] = {}
     on_device: dict[str, torch.Tensor] = {}
 
+    def close_loaders() -> None:
+        for loader in loaders.values():
+            if isinstance(loader, EchoingBatches):
+                loader.close()
+        loaders.clear()
+
     def batch_at(s: int) -> tuple[dict, int]:
         """(the step's batch on the device, its echo number: 0 when fresh)."""
         size = low_size if s < low_res_steps else config.input_size
         if size not in loaders:
-            loaders.clear()
+            close_loaders()
             loaders[size] = _loader(options, config, size, env.rank, clips,
                                     pin_memory=device.type == "cuda", resume_step=resume_step)
         item = next(loaders[size])
@@ -451,6 +457,7 @@ def train(options: TrainOptions) -> dict:
                 "options": asdict(options), "elapsed_s": elapsed(),
             })
     bar.close()
+    close_loaders()
     summary = {"stage": options.stage, "config": options.config, "steps": step,
                "device": str(device), "final": str(out / "final.pt")}
     if out_of_time:
