@@ -3,11 +3,12 @@
 # Every phase resumes from its last checkpoint (and a finished phase is skipped in seconds),
 # so after a stop just run this again.
 #   bash scripts/train_default.sh              # dkd-small, the bundled default (~13.5 h on 2
-#                                              # cores, plus ~8 h for 4r/4s without a GPU)
+#                                              # cores, plus ~8 h for 4r/4s without a GPU
+#                                              # and ~1.6 h for 4t)
 #   WORKERS=14 bash scripts/train_default.sh   # on a GPU machine: 14 rendering workers
 #   bash scripts/train_default.sh dkd-tiny     # the test model (a few minutes)
 #
-# The dkd-small recipe (v4.12), phase by phase (see docs/MODEL_CARD.md):
+# The dkd-small recipe (v4.13), phase by phase (see docs/MODEL_CARD.md):
 #   1. init      the initializer on single frames, heatmap MSE, 2,000 steps
 #   2. dkd       the step path on 10-frame clips, initializer frozen, MSE + adversarial
 #   3. peak      + the spatial cross-entropy peak loss (--peak-weight 0.5)
@@ -49,6 +50,10 @@
 #   4s. gpu2     420 more steps from 4r's last.pt at lr 4e-5 (warm-up, then cosine to 2 % of it)
 #   6b. qat412   int8-aware fine-tuning of both graphs, with the fine-tuned initializer,
 #                at lr 1e-5, without rounding noise (since v4.8; v4.7 used --rounding-noise 0.1)
+#   4t. cpu413   per-action weights measured on 4s, then 700 steps of 48 clips x 5 frames at
+#                lr 1.5e-4, rollouts started from the truth (--first-state truth), 4r's other
+#                flags (v4.13: about 95 minutes on the 2 cores here)
+#   6c. qat413   6b's QAT on 4t
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG=${1:-dkd-small}
@@ -149,4 +154,14 @@ gpu_round gpu2 --init-from "$RUNS/gpu/$CONFIG/dkd/last.pt" --steps 420 --lr 4e-5
 train --stage qat --out "$RUNS/qat412" --init-from "$(final gpu2 dkd)" \
       --steps 150 --batch 4 --clip-len 6 --lr 1e-5 --peak-weight 1.0 \
       --rounding-noise 0 --seed 142                                             # 6b
-python -m dkd_edge.model.bundle "$(final qat412 qat)" "dkd_edge/weights/$CONFIG.pt"
+# v4.13: a round of 4r's batches from 4s, without the initializer's pass in training.
+[ -f "$RUNS/cpu413/action_weights.json" ] || python scripts/action_weights.py \
+    "$(final gpu2 dkd)" --power 1.0 --out "$RUNS/cpu413/action_weights.json"
+train --stage dkd --out "$RUNS/cpu413" --init-from "$(final gpu2 dkd)" --clip-len 5 \
+    --batch 48 --workers "${WORKERS:-2}" --steps 700 --lr 1.5e-4 --peak-weight 1.0 \
+    --swap-prob 0.15 --drift-prob 0.08 --mirror-prob 0.5 --first-state truth \
+    --action-weights "$RUNS/cpu413/action_weights.json" --seed 150 --save-every 25  # 4t
+train --stage qat --out "$RUNS/qat413" --init-from "$(final cpu413 dkd)" \
+      --steps 150 --batch 4 --clip-len 6 --lr 1e-5 --peak-weight 1.0 \
+      --rounding-noise 0 --seed 152                                             # 6c
+python -m dkd_edge.model.bundle "$(final qat413 qat)" "dkd_edge/weights/$CONFIG.pt"
