@@ -4,6 +4,8 @@ Skipped where torch sees no CUDA GPU (CI has none); the device checks run them o
 ``pytest tests/test_gpu.py``.
 """
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -47,3 +49,21 @@ def test_training_on_cuda_writes_checkpoints_that_resume_on_cpu(tmp_path, penn_r
     resumed = train(TrainOptions(stage="dkd", steps=5, batch=2, clip_len=4, device="cpu",
                                  **common))
     assert resumed["device"] == "cpu" and resumed["steps"] == 5
+
+
+def test_time_boxed_echoing_run_on_cuda(tmp_path, penn_root):
+    """--max-minutes and --max-echo on a GPU: the run ends by time with final.pt, and echoed
+    steps (time-reversed copies already on the device) train without error."""
+    common = dict(config="dkd-tiny", penn_root=str(penn_root), out=str(tmp_path), workers=2,
+                  progress=False, save_every=1000)
+    train(TrainOptions(stage="init", steps=2, device="cuda", **common))
+    summary = train(TrainOptions(stage="dkd", steps=100_000, batch=8, clip_len=5,
+                                 device="cuda", max_echo=2, time_budget_s=15,
+                                 first_state="truth", **common))
+    assert summary["out_of_time_at"] == summary["steps"] > 10
+    stage = tmp_path / "dkd-tiny" / "dkd"
+    assert load_checkpoint(stage / "final.pt")["step"] == summary["steps"]
+    records = [json.loads(line) for line in (stage / "metrics.jsonl").read_text().splitlines()]
+    assert all(0 <= r["echo"] <= 2 and np.isfinite(r["mse"]) for r in records)
+    echoed = sum(r["echo"] > 0 for r in records)
+    print(f"{summary['steps']} steps in 15 s; {echoed} of {len(records)} logged steps echoed")
