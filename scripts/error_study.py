@@ -12,7 +12,12 @@ test clips (same seed as ``dkd-edge eval``) and sorts every visible joint into:
 The tables are split by joint and by the sequence's Penn Action view. ``ok + swap`` is the
 PCK a tracker would reach if it never confused left and right; ``swaps_in_mirrored_frames``
 is the share of swaps found in frames with at least four of them (the whole figure read as
-its mirror image, rather than one limb confused). Prints and saves JSON.
+its mirror image, rather than one limb confused). ``swap_runs`` says how swaps last: the
+median run of consecutive swapped frames of one joint, the share of swapped frames in runs
+of 10 or more, and the share in runs that start on the clip's first frame (inherited from
+the first frame's heatmaps). ``swaps_with_close_pair`` is the share of swaps where the
+joint's truth lies within the radius of its mirror's truth (hands or feet together), where
+"swap" may be a near-miss rather than a confusion. Prints and saves JSON.
 """
 
 from __future__ import annotations
@@ -55,10 +60,41 @@ def classify(pred: np.ndarray, gt: np.ndarray, visible: np.ndarray, bbox: np.nda
     return out
 
 
+def swap_runs(kinds: np.ndarray) -> list[tuple[int, bool]]:
+    """(length, starts on frame 0) of every run of consecutive swapped frames, per joint."""
+    runs = []
+    for column in (kinds == 1).T:
+        start = None
+        for index, swapped in enumerate(list(column) + [False]):
+            if swapped and start is None:
+                start = index
+            elif not swapped and start is not None:
+                runs.append((index - start, start == 0))
+                start = None
+    return runs
+
+
+def close_pairs(gt: np.ndarray, bbox: np.ndarray) -> np.ndarray:
+    """[T, J]: the joint's truth lies within the PCK radius of its mirror joint's truth."""
+    size = np.maximum(bbox[:, 2] - bbox[:, 0], bbox[:, 3] - bbox[:, 1])
+    return np.linalg.norm(gt - gt[:, list(FLIP_PAIRS)], axis=-1) <= 0.2 * size[:, None]
+
+
 def shares(counts: np.ndarray) -> dict[str, float]:
     total = counts.sum()
     return {name: round(100.0 * float(c) / total, 2) if total else float("nan")
             for name, c in zip(CATEGORIES, counts)} | {"visible": int(total)}
+
+
+def run_summary(runs: list[tuple[int, bool]]) -> dict[str, float]:
+    frames = sum(length for length, _ in runs)
+    if not frames:
+        return {"runs": 0}
+    return {"runs": len(runs),
+            "median_frames": float(np.median([length for length, _ in runs])),
+            "share_in_runs_10plus": round(100.0 * sum(n for n, _ in runs if n >= 10) / frames, 2),
+            "share_from_first_frame": round(100.0 * sum(n for n, first in runs if first)
+                                            / frames, 2)}
 
 
 def main() -> None:
@@ -82,6 +118,8 @@ def main() -> None:
     per_joint = {mode: np.zeros((joints, len(CATEGORIES)), np.int64) for mode in trackers}
     per_view: dict[str, dict[str, np.ndarray]] = {mode: {} for mode in trackers}
     mirrored = {mode: 0 for mode in trackers}
+    runs: dict[str, list[tuple[int, bool]]] = {mode: [] for mode in trackers}
+    close_swaps = {mode: 0 for mode in trackers}
     clips = rendered_test_clips(args.penn_root, args.clips, args.frames, config.input_size)
     for clip in tqdm(clips, desc="error study", unit="clip"):
         frames = [normalise_nchw(f, config.mean, config.std) for f in clip.frames]
@@ -95,6 +133,8 @@ def main() -> None:
                 view[index] += int((kinds == index).sum())
             swaps_per_frame = (kinds == 1).sum(1)
             mirrored[mode] += int(swaps_per_frame[swaps_per_frame >= 4].sum())
+            runs[mode] += swap_runs(kinds)
+            close_swaps[mode] += int(((kinds == 1) & close_pairs(clip.joints, clip.bbox)).sum())
 
     result = {"checkpoint": args.checkpoint or "bundled", "clips": len(clips),
               "frames": args.frames, "seconds": round(time.perf_counter() - start, 1)}
@@ -105,12 +145,16 @@ def main() -> None:
             "all": summary,
             "pck_if_no_swaps": round(summary["ok"] + summary["swap"], 2),
             "swaps_in_mirrored_frames": round(100.0 * mirrored[mode] / max(total[1], 1), 2),
+            "swaps_with_close_pair": round(100.0 * close_swaps[mode] / max(total[1], 1), 2),
+            "swap_runs": run_summary(runs[mode]),
             "per_joint": {name: shares(row) for name, row in zip(PENN_JOINTS, per_joint[mode])},
             "per_view": {view: shares(row) for view, row in sorted(per_view[mode].items())},
         }
         print(f"{mode}: " + "  ".join(f"{k} {v}" for k, v in summary.items())
               + f"  -> PCK without swaps {result[mode]['pck_if_no_swaps']}, "
-              f"{result[mode]['swaps_in_mirrored_frames']} % of swaps in mirrored frames")
+              f"{result[mode]['swaps_in_mirrored_frames']} % of swaps in mirrored frames, "
+              f"{result[mode]['swaps_with_close_pair']} % with the pair close together; runs "
+              + "  ".join(f"{k} {v}" for k, v in result[mode]["swap_runs"].items()))
         for view, row in result[mode]["per_view"].items():
             print(f"  view {view:5s}: " + "  ".join(f"{k} {v}" for k, v in row.items()))
     if args.json:
