@@ -9,10 +9,11 @@ test clips (same seed as ``dkd-edge eval``) and sorts every visible joint into:
 - ``swap``: a miss that lies within that radius of the mirror joint (left for right);
 - ``other_joint``: a miss that lies within that radius of some other joint;
 - ``far``: a miss near no joint (a distractor, the occluder, the background).
-The tables are split by joint and by the sequence's Penn Action view. ``ok + swap`` is the
-PCK a tracker would reach if it never confused left and right; ``swaps_in_mirrored_frames``
-is the share of swaps found in frames with at least four of them (the whole figure read as
-its mirror image, rather than one limb confused). ``swap_runs`` says how swaps last: the
+The tables are split by joint, by the sequence's Penn Action view and by its action.
+``ok + swap`` is the PCK a tracker would reach if it never confused left and right;
+``swaps_in_mirrored_frames`` is the share of swaps found in frames with at least four of
+them (the whole figure read as its mirror image, rather than one limb confused).
+``swap_runs`` says how swaps last: the
 median run of consecutive swapped frames of one joint, the share of swapped frames in runs
 of 10 or more, and the share in runs that start on the clip's first frame (inherited from
 the first frame's heatmaps). ``swaps_with_close_pair`` is the share of swaps where the
@@ -117,6 +118,7 @@ def main() -> None:
     joints = len(PENN_JOINTS)
     per_joint = {mode: np.zeros((joints, len(CATEGORIES)), np.int64) for mode in trackers}
     per_view: dict[str, dict[str, np.ndarray]] = {mode: {} for mode in trackers}
+    per_action: dict[str, dict[str, np.ndarray]] = {mode: {} for mode in trackers}
     mirrored = {mode: 0 for mode in trackers}
     runs: dict[str, list[tuple[int, bool]]] = {mode: [] for mode in trackers}
     close_swaps = {mode: 0 for mode in trackers}
@@ -128,9 +130,12 @@ def main() -> None:
             kinds = classify(points, clip.joints, clip.visibility, clip.bbox)
             view = per_view[mode].setdefault(clip.meta["view"],
                                              np.zeros(len(CATEGORIES), np.int64))
+            action = per_action[mode].setdefault(clip.meta["action"],
+                                                 np.zeros(len(CATEGORIES), np.int64))
             for index in range(len(CATEGORIES)):
                 per_joint[mode][:, index] += (kinds == index).sum(0)
                 view[index] += int((kinds == index).sum())
+                action[index] += int((kinds == index).sum())
             swaps_per_frame = (kinds == 1).sum(1)
             mirrored[mode] += int(swaps_per_frame[swaps_per_frame >= 4].sum())
             runs[mode] += swap_runs(kinds)
@@ -149,6 +154,7 @@ def main() -> None:
             "swap_runs": run_summary(runs[mode]),
             "per_joint": {name: shares(row) for name, row in zip(PENN_JOINTS, per_joint[mode])},
             "per_view": {view: shares(row) for view, row in sorted(per_view[mode].items())},
+            "per_action": {name: shares(row) for name, row in sorted(per_action[mode].items())},
         }
         print(f"{mode}: " + "  ".join(f"{k} {v}" for k, v in summary.items())
               + f"  -> PCK without swaps {result[mode]['pck_if_no_swaps']}, "
