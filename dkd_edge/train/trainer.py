@@ -168,13 +168,14 @@ class _Distributed:
             return DistributedDataParallel(module, device_ids=[self.device.index])
         return DistributedDataParallel(module)
 
-    def any(self, flag: bool) -> bool:
-        """True on every process when ``flag`` is true on any (they stop together)."""
+    def max(self, value: float) -> float:
+        """The largest ``value`` over the processes, on every process (so that they share
+        one time-based schedule and stop together)."""
         if self.world == 1:
-            return flag
-        value = torch.tensor([float(flag)], device=self.device)
-        dist.all_reduce(value, op=dist.ReduceOp.MAX)
-        return bool(value.item())
+            return value
+        tensor = torch.tensor([value], dtype=torch.float64, device=self.device)
+        dist.all_reduce(tensor, op=dist.ReduceOp.MAX)
+        return float(tensor.item())
 
     def barrier(self) -> None:
         if self.world > 1:
@@ -384,15 +385,14 @@ def train(options: TrainOptions) -> dict:
     def elapsed() -> float:
         return elapsed_before + time.perf_counter() - started
 
-    def time_progress() -> float:
-        return elapsed() / options.time_budget_s if options.time_budget_s else 0.0
-
     out_of_time = False
     while step < end:
-        if options.time_budget_s and env.any(time_progress() >= 1.0):
+        time_progress = (env.max(elapsed() / options.time_budget_s)
+                         if options.time_budget_s else 0.0)
+        if time_progress >= 1.0:
             out_of_time = True
             break
-        lr = _lr_at(step, options.steps, options.lr, time_progress())
+        lr = _lr_at(step, options.steps, options.lr, time_progress)
         for group in optimizer.param_groups:
             group["lr"] = lr
         batch, echo = batch_at(step)
