@@ -4,7 +4,12 @@ import pytest
 import torch
 
 from dkd_edge.skeleton import FLIP_PAIRS, PENN_JOINTS
-from dkd_edge.train.perturb import mirror_pairs, perturb_state, swap_mirror_pairs
+from dkd_edge.train.perturb import (
+    double_mirror_pairs,
+    mirror_pairs,
+    perturb_state,
+    swap_mirror_pairs,
+)
 
 
 def labelled(batch: int) -> torch.Tensor:
@@ -71,3 +76,27 @@ def test_drift_probability_zero_changes_nothing_and_bad_values_are_refused():
     assert perturb_state(heatmaps, 0.0) is heatmaps
     with pytest.raises(ValueError, match="drift probability"):
         perturb_state(heatmaps, -0.1)
+
+
+def test_double_probability_one_collapses_one_pair_per_clip_onto_one_limb():
+    heatmaps = torch.randn(64, len(PENN_JOINTS), 8, 8, requires_grad=True)
+    out = double_mirror_pairs(heatmaps, 1.0, torch.Generator().manual_seed(3))
+    pairs = dict(mirror_pairs())
+    copied_from_right = 0
+    for clip in range(64):
+        changed = torch.nonzero((out[clip] != heatmaps[clip]).flatten(1).any(1)).flatten()
+        assert len(changed) == 1  # one joint of one pair, the other side untouched
+        joint = int(changed[0])
+        mirror = FLIP_PAIRS[joint]
+        assert torch.equal(out[clip, joint], heatmaps[clip, mirror])  # now on its mirror's limb
+        copied_from_right += joint in pairs  # the left joint took the right one's map
+    assert 16 < copied_from_right < 48  # both directions are drawn
+    out.sum().backward()  # gradients reach the source map twice, the overwritten one not at all
+    assert set(heatmaps.grad.unique().tolist()) <= {0.0, 1.0, 2.0}
+
+
+def test_double_probability_zero_changes_nothing_and_bad_values_are_refused():
+    heatmaps = torch.randn(2, len(PENN_JOINTS), 8, 8)
+    assert double_mirror_pairs(heatmaps, 0.0) is heatmaps
+    with pytest.raises(ValueError, match="double probability"):
+        double_mirror_pairs(heatmaps, 1.1)

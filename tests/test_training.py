@@ -27,7 +27,7 @@ def tiny_run(tmp_path_factory, penn_root):
                   progress=False, save_every=3)
     train(TrainOptions(stage="init", steps=6, **common))
     train(TrainOptions(stage="dkd", steps=4, batch=2, clip_len=5, swap_prob=0.5, drift_prob=0.3,
-                       **common))
+                       double_prob=0.5, **common))
     train(TrainOptions(stage="qat", steps=2, batch=1, clip_len=5, **common))
     return out, common
 

@@ -36,6 +36,10 @@ from dkd_edge.model.config import DEFAULT_CONFIG
 @click.option("--drift-prob", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True,
               help="dkd stage: per clip and step, probability of one tracking error (a mirror "
                    "swap or a shifted joint) in the state the next kernels come from.")
+@click.option("--double-prob", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True,
+              help="dkd stage: per clip, probability of collapsing one left/right pair onto one "
+                   "limb (one side's heatmap replaced by the other's) in the first state and in "
+                   "each step's state, so the step path learns to undo such doubles.")
 @click.option("--action-weights", type=click.Path(), default=None,
               help="JSON {action: weight}: draw training sequences with their action's weight "
                    "(1 for actions left out) instead of Penn Action's own mix; "
@@ -80,9 +84,9 @@ from dkd_edge.model.config import DEFAULT_CONFIG
               help="Continue from the stage's last.pt when it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def train(config_name, stage, penn_root, out, steps, batch, clip_len, lr, adv_weight,
-          peak_weight, rounding_noise, swap_prob, drift_prob, action_weights, mirror_prob,
-          first_state, device, low_res_fraction, init_from, initializer_from, seed, save_every,
-          stop_at, max_minutes, max_echo, workers, threads, resume, as_json) -> None:
+          peak_weight, rounding_noise, swap_prob, drift_prob, double_prob, action_weights,
+          mirror_prob, first_state, device, low_res_fraction, init_from, initializer_from, seed,
+          save_every, stop_at, max_minutes, max_echo, workers, threads, resume, as_json) -> None:
     """Train a DKD model stage on rendered Penn Action motion (resumable; torchrun-ready)."""
     from dkd_edge.model.config import get_config
     from dkd_edge.train.trainer import TrainOptions
@@ -97,6 +101,7 @@ def train(config_name, stage, penn_root, out, steps, batch, clip_len, lr, adv_we
         config=config_name, stage=stage, penn_root=penn_root, out=out, steps=steps,
         batch=batch, clip_len=clip_len, lr=lr, adv_weight=adv_weight, peak_weight=peak_weight,
         rounding_noise=rounding_noise, swap_prob=swap_prob, drift_prob=drift_prob,
+        double_prob=double_prob,
         action_weights=action_weights, mirror_prob=mirror_prob, first_state=first_state,
         device=device,
         low_res_fraction=low_res_fraction,

@@ -1,5 +1,7 @@
 """Tracking-error augmentation for the ``dkd`` stage: mirror swaps in the starting heatmaps,
-and (``perturb_state``) swaps or shifted joints in the state part-way through a rollout.
+(``perturb_state``) swaps or shifted joints in the state part-way through a rollout, and
+(``double_mirror_pairs``) "doubles": one joint's heatmap replaced by its mirror's, so that
+both kernels of a left/right pair describe the same limb.
 
 A tracker that has put a limb on its mirror (left wrist on the right wrist) carries that
 error forward: the kernels distilled from it describe the wrong limb and the location prior
@@ -68,4 +70,33 @@ def perturb_state(heatmaps: torch.Tensor, prob: float, max_shift: int = 6,
             if dy == 0 and dx == 0:  # an error, not a no-op
                 dy = max_shift
             out[clip, joint] = torch.roll(heatmaps[clip, joint], (dy, dx), dims=(0, 1))
+    return out
+
+
+def double_mirror_pairs(heatmaps: torch.Tensor, prob: float,
+                        generator: torch.Generator | None = None) -> torch.Tensor:
+    """[B, J, h, w] -> a copy where, per clip with ``prob``, one random left/right pair is
+    collapsed onto one limb: one side's heatmap (left or right at random) replaced by the other's.
+
+    This is the tracker's most common left/right error (v4.13 on 40 test clips: 4.2 of its
+    5.6 % mirror misses are such doubles, 1.0 % are exchanges), which neither the swaps nor
+    the shifts reproduce. The loss on the following frames teaches the step path to pull the
+    doubled joint back to its own limb.
+    """
+    if not 0.0 <= prob <= 1.0:
+        raise ValueError(f"double probability must lie in [0, 1], got {prob}")
+    if prob == 0.0:
+        return heatmaps
+    batch = int(heatmaps.shape[0])
+    hit = torch.rand(batch, generator=generator) < prob
+    if not bool(hit.any()):
+        return heatmaps
+    pairs = mirror_pairs()
+    out = heatmaps.clone()
+    for clip in torch.nonzero(hit).flatten().tolist():
+        left, right = pairs[int(torch.randint(len(pairs), (1,), generator=generator))]
+        if torch.rand(1, generator=generator).item() < 0.5:
+            out[clip, left] = heatmaps[clip, right]
+        else:
+            out[clip, right] = heatmaps[clip, left]
     return out

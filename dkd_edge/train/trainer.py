@@ -66,7 +66,7 @@ from dkd_edge.train.losses import (
     heatmap_mse,
     heatmap_peak_ce,
 )
-from dkd_edge.train.perturb import perturb_state, swap_mirror_pairs
+from dkd_edge.train.perturb import double_mirror_pairs, perturb_state, swap_mirror_pairs
 from dkd_edge.train.sampling import load_action_weights
 
 STAGES = ("init", "dkd", "qat")
@@ -97,6 +97,7 @@ class TrainOptions:
     peak_weight: float = 0.0
     swap_prob: float = 0.0
     drift_prob: float = 0.0
+    double_prob: float = 0.0
     action_weights: str | None = None
     mirror_prob: float = 0.0
     first_state: str = "initializer"
@@ -214,17 +215,20 @@ class InitializerObjective(nn.Module):
 class RolloutObjective(nn.Module):
     """Stage ``dkd``: heatmap loss over a rollout that starts from the frozen initializer."""
 
-    def __init__(self, model: DKD, peak_weight: float = 0.0, drift_prob: float = 0.0):
+    def __init__(self, model: DKD, peak_weight: float = 0.0, drift_prob: float = 0.0,
+                 double_prob: float = 0.0):
         super().__init__()
         self.model = model
         self.peak_weight = peak_weight
         self.drift_prob = drift_prob
+        self.double_prob = double_prob
 
     def forward(self, frames, heatmaps, weights, first):
         perturb = None
-        if self.training and self.drift_prob > 0:
+        if self.training and (self.drift_prob > 0 or self.double_prob > 0):
             def perturb(state):
-                return perturb_state(state, self.drift_prob)
+                state = perturb_state(state, self.drift_prob)
+                return double_mirror_pairs(state, self.double_prob)
         pred = self.model.rollout(frames, first, perturb)
         loss, mse = heatmap_loss(pred[:, 1:], heatmaps[:, 1:], weights[:, 1:],
                                  self.peak_weight)
@@ -314,7 +318,8 @@ def train(options: TrainOptions) -> dict:
         params = list(model.initializer.parameters())
         clips = max(1, options.batch // options.clip_len)
     else:
-        objective = RolloutObjective(model, options.peak_weight, options.drift_prob)
+        objective = RolloutObjective(model, options.peak_weight, options.drift_prob,
+                                     options.double_prob)
         for p in model.initializer.parameters():
             p.requires_grad_(False)
         params = [p for n, p in model.named_parameters() if not n.startswith("initializer.")]
@@ -410,6 +415,7 @@ def train(options: TrainOptions) -> dict:
                 with torch.no_grad():
                     first = model.initializer(frames[:, 0])
             first = swap_mirror_pairs(first, options.swap_prob)
+            first = double_mirror_pairs(first, options.double_prob)
             loss, mse, pred = wrapped(frames, heatmaps, weights, first)
             total = loss
             if wrapped_disc is not None:
