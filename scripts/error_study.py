@@ -18,7 +18,9 @@ median run of consecutive swapped frames of one joint, the share of swapped fram
 of 10 or more, and the share in runs that start on the clip's first frame (inherited from
 the first frame's heatmaps). ``swaps_with_close_pair`` is the share of swaps where the
 joint's truth lies within the radius of its mirror's truth (hands or feet together), where
-"swap" may be a near-miss rather than a confusion. Prints and saves JSON.
+"swap" may be a near-miss rather than a confusion. ``swap_kinds`` splits the swaps into
+doubles (the mirror joint is on its own truth as well: both on one limb), exchanges (the
+mirror joint sits on this joint's truth) and the rest. Prints and saves JSON.
 """
 
 from __future__ import annotations
@@ -81,6 +83,17 @@ def close_pairs(gt: np.ndarray, bbox: np.ndarray) -> np.ndarray:
     return np.linalg.norm(gt - gt[:, list(FLIP_PAIRS)], axis=-1) <= 0.2 * size[:, None]
 
 
+def swap_kinds(kinds: np.ndarray) -> np.ndarray:
+    """Counts of swaps that are [doubles, exchanges, other]: a double has the mirror joint on
+    its own truth too (both joints of the pair on one limb); an exchange has the mirror joint
+    on this joint's truth (the pair crossed over)."""
+    swapped = kinds == 1
+    partner = kinds[:, list(FLIP_PAIRS)]
+    double = int((swapped & (partner == 0)).sum())
+    exchange = int((swapped & (partner == 1)).sum())
+    return np.array([double, exchange, int(swapped.sum()) - double - exchange])
+
+
 def shares(counts: np.ndarray) -> dict[str, float]:
     total = counts.sum()
     return {name: round(100.0 * float(c) / total, 2) if total else float("nan")
@@ -122,6 +135,7 @@ def main() -> None:
     mirrored = {mode: 0 for mode in trackers}
     runs: dict[str, list[tuple[int, bool]]] = {mode: [] for mode in trackers}
     close_swaps = {mode: 0 for mode in trackers}
+    kinds_of_swaps = {mode: np.zeros(3, np.int64) for mode in trackers}
     clips = rendered_test_clips(args.penn_root, args.clips, args.frames, config.input_size)
     for clip in tqdm(clips, desc="error study", unit="clip"):
         frames = [normalise_nchw(f, config.mean, config.std) for f in clip.frames]
@@ -140,6 +154,7 @@ def main() -> None:
             mirrored[mode] += int(swaps_per_frame[swaps_per_frame >= 4].sum())
             runs[mode] += swap_runs(kinds)
             close_swaps[mode] += int(((kinds == 1) & close_pairs(clip.joints, clip.bbox)).sum())
+            kinds_of_swaps[mode] += swap_kinds(kinds)
 
     result = {"checkpoint": args.checkpoint or "bundled", "clips": len(clips),
               "frames": args.frames, "seconds": round(time.perf_counter() - start, 1)}
@@ -152,6 +167,8 @@ def main() -> None:
             "swaps_in_mirrored_frames": round(100.0 * mirrored[mode] / max(total[1], 1), 2),
             "swaps_with_close_pair": round(100.0 * close_swaps[mode] / max(total[1], 1), 2),
             "swap_runs": run_summary(runs[mode]),
+            "swap_kinds": {name: round(100.0 * float(c) / max(total[1], 1), 2) for name, c in
+                           zip(("double", "exchange", "other"), kinds_of_swaps[mode])},
             "per_joint": {name: shares(row) for name, row in zip(PENN_JOINTS, per_joint[mode])},
             "per_view": {view: shares(row) for view, row in sorted(per_view[mode].items())},
             "per_action": {name: shares(row) for name, row in sorted(per_action[mode].items())},
@@ -159,7 +176,9 @@ def main() -> None:
         print(f"{mode}: " + "  ".join(f"{k} {v}" for k, v in summary.items())
               + f"  -> PCK without swaps {result[mode]['pck_if_no_swaps']}, "
               f"{result[mode]['swaps_in_mirrored_frames']} % of swaps in mirrored frames, "
-              f"{result[mode]['swaps_with_close_pair']} % with the pair close together; runs "
+              f"{result[mode]['swaps_with_close_pair']} % with the pair close together; "
+              + "  ".join(f"{k} {v} %" for k, v in result[mode]["swap_kinds"].items())
+              + "; runs "
               + "  ".join(f"{k} {v}" for k, v in result[mode]["swap_runs"].items()))
         for view, row in result[mode]["per_view"].items():
             print(f"  view {view:5s}: " + "  ".join(f"{k} {v}" for k, v in row.items()))
