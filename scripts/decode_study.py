@@ -6,8 +6,9 @@
 Runs the initializer on every frame and DKD (init, then steps) once per clip, then decodes
 the same heatmaps by argmax, by the peak-relative centroid at several thresholds, and by
 the centroid after a temporal prior (``prior@s``: each frame's heatmaps weighted by a
-Gaussian of sigma s x the size of the true box around the previous frame's keypoints; not
-shipped: a tracker would scale it by the keypoints' own extent, which is untested). The
+Gaussian of sigma s x the size of the true box around the previous frame's keypoints), and
+the same prior scaled as a tracker would have to, by the previous keypoints' own extent
+(``extent@s``; neither is shipped: see the model card's Known gaps). The
 default threshold (``dkd_edge.eval.keypoints.CENTROID_THRESHOLD``) was chosen on the
 *train* split, so that the test-split eval is not tuned on. Prints and saves JSON.
 """
@@ -31,20 +32,26 @@ from dkd_edge.preprocess import normalise_nchw
 
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 PRIOR_SIGMAS = (0.25, 0.3, 0.4, 0.5)
+EXTENT_SIGMAS = (0.3, 0.4, 0.6, 0.8)
 TRAIN_SPLIT_SEED = 777  # not the training renderer's seeds, not the eval's
 
 
-def decode_with_prior(heatmaps: np.ndarray, bbox: np.ndarray, stride: int, sigma: float
+def decode_with_prior(heatmaps: np.ndarray, bbox: np.ndarray | None, stride: int, sigma: float
                       ) -> np.ndarray:
     """[T, J, h, w] -> coords [T, J, 2]: frame t's (non-negative) heatmaps weighted by a
-    Gaussian of ``sigma`` x the box size around frame t-1's keypoints, then the centroid."""
+    Gaussian of ``sigma`` x the box size around frame t-1's keypoints, then the centroid.
+    Without ``bbox``, the size is frame t-1's keypoints' own extent (at least 4 cells)."""
     _, _, height, width = heatmaps.shape
     grid_y, grid_x = np.mgrid[0:height, 0:width].astype(np.float32)
     coords, previous = [], None
     for t, maps in enumerate(heatmaps):
         if previous is not None:
-            box = bbox[t]
-            spread = sigma * max(box[2] - box[0], box[3] - box[1]) / stride
+            if bbox is None:
+                spread = sigma * max(float(np.ptp(previous[:, 0])), float(np.ptp(previous[:, 1])),
+                                     4.0)
+            else:
+                box = bbox[t]
+                spread = sigma * max(box[2] - box[0], box[3] - box[1]) / stride
             dist2 = ((grid_x - previous[:, 0, None, None]) ** 2
                      + (grid_y - previous[:, 1, None, None]) ** 2)
             maps = np.maximum(maps, 0.0) * np.exp(-dist2 / (2 * spread * spread))
@@ -71,6 +78,7 @@ def main() -> None:
     decoders = {"argmax": ("argmax", 0.0)}
     decoders.update({f"centroid@{t}": ("centroid", t) for t in THRESHOLDS})
     decoders.update({f"prior@{s}": ("prior", s) for s in PRIOR_SIGMAS})
+    decoders.update({f"extent@{s}": ("extent", s) for s in EXTENT_SIGMAS})
     accs = {(mode, name): PCKAccumulator() for mode in trackers for name in decoders}
     seed = EVAL_SEED if args.split == "test" else TRAIN_SPLIT_SEED
     clips = rendered_test_clips(args.penn_root, args.clips, args.frames, config.input_size,
@@ -80,8 +88,9 @@ def main() -> None:
         for mode, fns in trackers.items():
             heatmaps = track_frames(fns, frames)
             for name, (method, threshold) in decoders.items():
-                if method == "prior":
-                    coords = decode_with_prior(heatmaps, clip.bbox, config.stride, threshold)
+                if method in ("prior", "extent"):
+                    box = clip.bbox if method == "prior" else None
+                    coords = decode_with_prior(heatmaps, box, config.stride, threshold)
                 else:
                     coords, _ = decode_heatmaps(heatmaps, method, threshold)
                 accs[(mode, name)].update(heatmap_to_image(coords, config.stride),
