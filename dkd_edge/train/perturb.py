@@ -39,6 +39,16 @@ def swap_mirror_pairs(heatmaps: torch.Tensor, prob: float,
     return torch.take_along_dim(heatmaps, order[:, :, None, None].to(heatmaps.device), dim=1)
 
 
+def _clips_hit(batch: int, prob: float, kind: str, generator: torch.Generator | None
+               ) -> list[int]:
+    """The clips (of ``batch``) that get an error of ``kind``, each with ``prob``."""
+    if not 0.0 <= prob <= 1.0:
+        raise ValueError(f"{kind} probability must lie in [0, 1], got {prob}")
+    if prob == 0.0:
+        return []
+    return torch.nonzero(torch.rand(batch, generator=generator) < prob).flatten().tolist()
+
+
 def perturb_state(heatmaps: torch.Tensor, prob: float, max_shift: int = 6,
                   generator: torch.Generator | None = None) -> torch.Tensor:
     """Mid-rollout tracking errors in the heatmaps a step distils its next kernels from.
@@ -49,17 +59,13 @@ def perturb_state(heatmaps: torch.Tensor, prob: float, max_shift: int = 6,
     the frames that follow, so it learns to pull a drifting state back instead of carrying
     it forward.
     """
-    if not 0.0 <= prob <= 1.0:
-        raise ValueError(f"drift probability must lie in [0, 1], got {prob}")
-    if prob == 0.0:
+    clips = _clips_hit(int(heatmaps.shape[0]), prob, "drift", generator)
+    if not clips:
         return heatmaps
-    batch, joints = int(heatmaps.shape[0]), int(heatmaps.shape[1])
-    hit = torch.rand(batch, generator=generator) < prob
-    if not bool(hit.any()):
-        return heatmaps
+    joints = int(heatmaps.shape[1])
     pairs = mirror_pairs()
     out = heatmaps.clone()
-    for clip in torch.nonzero(hit).flatten().tolist():
+    for clip in clips:
         if torch.rand(1, generator=generator).item() < 0.5:
             left, right = pairs[int(torch.randint(len(pairs), (1,), generator=generator))]
             out[clip, left], out[clip, right] = heatmaps[clip, right], heatmaps[clip, left]
@@ -83,17 +89,12 @@ def double_mirror_pairs(heatmaps: torch.Tensor, prob: float,
     the shifts reproduce. The loss on the following frames teaches the step path to pull the
     doubled joint back to its own limb.
     """
-    if not 0.0 <= prob <= 1.0:
-        raise ValueError(f"double probability must lie in [0, 1], got {prob}")
-    if prob == 0.0:
-        return heatmaps
-    batch = int(heatmaps.shape[0])
-    hit = torch.rand(batch, generator=generator) < prob
-    if not bool(hit.any()):
+    clips = _clips_hit(int(heatmaps.shape[0]), prob, "double", generator)
+    if not clips:
         return heatmaps
     pairs = mirror_pairs()
     out = heatmaps.clone()
-    for clip in torch.nonzero(hit).flatten().tolist():
+    for clip in clips:
         left, right = pairs[int(torch.randint(len(pairs), (1,), generator=generator))]
         if torch.rand(1, generator=generator).item() < 0.5:
             out[clip, left] = heatmaps[clip, right]
