@@ -138,6 +138,28 @@ def test_growing_the_initializer_keeps_its_output():
         assert (grown.initializer(frame) - model.initializer(frame)).abs().max() > 1e-3
 
 
+def test_global_context_grows_the_encoder_and_reads_the_whole_frame():
+    """``encoder_context`` starts as the identity (a trained encoder loaded into it computes
+    what it did); once trained, a change far from a position reaches that position."""
+    import dataclasses
+
+    small, model = _tiny_with_bn_statistics()
+    grown = DKD(dataclasses.replace(small, encoder_context=8)).eval()
+    missing = grown.load_state_dict(model.state_dict(), strict=False).missing_keys
+    assert sorted(missing) == ["encoder.context.expand.bias", "encoder.context.expand.weight",
+                               "encoder.context.reduce.bias", "encoder.context.reduce.weight"]
+    frame = torch.randn(1, 3, small.input_size, small.input_size)
+    with torch.no_grad():
+        torch.testing.assert_close(grown.encoder(frame), model.encoder(frame))
+        for p in grown.encoder.context.parameters():
+            p.normal_(0.0, 0.5)
+        corner = frame.clone()
+        corner[..., :16, :16] = 5.0  # edit one corner; look at the opposite one
+        far = (grown.encoder(corner) - grown.encoder(frame))[..., -2:, -2:].abs().max()
+        near_only = (model.encoder(corner) - model.encoder(frame))[..., -2:, -2:].abs().max()
+    assert far > 1e-5 and far > 100 * near_only  # beyond the plain encoder's receptive field
+
+
 def test_one_by_one_kernels_match_and_pool_like_conv():
     torch.manual_seed(1)
     b, j, c, s = 2, 5, 4, 6

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 from torch import nn
 
 
@@ -51,3 +52,22 @@ def stage(cin: int, cout: int, blocks: int, stride: int, expand: int) -> nn.Sequ
     layers = [InvertedResidual(cin, cout, stride, expand)]
     layers += [InvertedResidual(cout, cout, 1, expand) for _ in range(blocks - 1)]
     return nn.Sequential(*layers)
+
+
+class GlobalContext(nn.Module):
+    """Adds a summary of the whole map at every position: ``x + expand(relu(reduce(mean(x))))``.
+
+    One mean over H x W and two 1x1 convs on a 1 x 1 map, so it costs almost nothing; the
+    expand conv starts at zero, so a trained network grown by it computes what it did.
+    """
+
+    def __init__(self, channels: int, hidden: int):
+        super().__init__()
+        self.reduce = nn.Conv2d(channels, hidden, 1)
+        self.expand = nn.Conv2d(hidden, channels, 1)
+        nn.init.zeros_(self.expand.weight)
+        nn.init.zeros_(self.expand.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        summary = x.mean(dim=(2, 3), keepdim=True)
+        return x + self.expand(torch.relu(self.reduce(summary)))

@@ -26,6 +26,10 @@ class DKDConfig:
     (the first of each stage strides; blocks past the second start as the identity, so a trained
     encoder can be grown and fine-tuned).
 
+    ``encoder_context`` (a hidden width; 0: off) adds a global-context block to the frame
+    encoder after its middle stride-16 block: the mean over the map through two 1x1 convs,
+    added at every position. It starts as the identity, so a trained encoder can be grown.
+
     ``position_frequencies`` adds 4 channels per frequency f (cos and sin of f*pi*x and
     f*pi*y), the last ``position_channels`` of the kernel. They are pooled and matched at the
     kernel's centre tap only, so their response is a learned, shift-invariant sum of cosines
@@ -49,6 +53,7 @@ class DKDConfig:
     encoder_features: int = 24
     encoder_expand: int = 2
     encoder_blocks: tuple[int, int, int] = (2, 2, 2)
+    encoder_context: int = 0
     kernel_channels: int = 24
     kernel_size: int = 3
     coord_channels: int = 3

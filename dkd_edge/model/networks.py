@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from dkd_edge.model.blocks import ConvBNAct, InvertedResidual, stage
+from dkd_edge.model.blocks import ConvBNAct, GlobalContext, InvertedResidual, stage
 from dkd_edge.model.config import DKDConfig
 
 
@@ -79,6 +79,11 @@ class FrameEncoder(nn.Module):
         self.s4 = _encoder_stage(w[0], w[1], n4, e + 1, e)                    # /4
         self.s8 = _encoder_stage(w[1], w[2], n8, e + 1, e + 1)                # /8
         self.s16 = _encoder_stage(w[2], w[3], n16, e + 2, e + 2)              # /16
+        # the frame's summary, added after the middle stride-16 block, so the blocks after
+        # it can tell (say) which way the figure faces at every joint
+        self.context = (GlobalContext(w[3], config.encoder_context)
+                        if config.encoder_context else None)
+        self.context_after = n16 // 2 - 1
         self.ctx16 = ConvBNAct(w[3], c, 1)
         self.ctx8 = ConvBNAct(w[2], c, 1)
         self.lat4 = ConvBNAct(w[1], c, 1)
@@ -88,6 +93,10 @@ class FrameEncoder(nn.Module):
     def forward(self, frame: torch.Tensor) -> torch.Tensor:
         x4 = self.s4(self.stem(frame))
         x8 = self.s8(x4)
-        x16 = self.s16(x8)
+        x16 = x8
+        for index, block in enumerate(self.s16):
+            x16 = block(x16)
+            if self.context is not None and index == self.context_after:
+                x16 = self.context(x16)
         y = self.up(self.ctx16(x16)) + self.ctx8(x8)
         return self.fuse(self.up(y) + self.lat4(x4))
