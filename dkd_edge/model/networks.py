@@ -83,7 +83,7 @@ class FrameEncoder(nn.Module):
         # it can tell (say) which way the figure faces at every joint
         self.context = (GlobalContext(w[3], config.encoder_context)
                         if config.encoder_context else None)
-        self.context_after = n16 // 2 - 1
+        self.context_after = max(n16 // 2 - 1, 0)  # index of the block it follows
         self.ctx16 = ConvBNAct(w[3], c, 1)
         self.ctx8 = ConvBNAct(w[2], c, 1)
         self.lat4 = ConvBNAct(w[1], c, 1)
