@@ -112,6 +112,31 @@ def test_adversarial_weight_zero_turns_it_off(tmp_path, tiny_run, penn_root):
     assert "adv" not in record and "d_loss" not in record
 
 
+def test_set_grows_a_trained_model_through_the_cli(tmp_path, tiny_run, penn_root):
+    """``--set encoder_context=8`` grows --init-from's model by the context block (the new
+    weights start fresh, the checkpoint records the field), and QAT takes the same --set."""
+    out, _ = tiny_run
+    common = ["--config", "dkd-tiny", "--penn-root", str(penn_root), "--out", str(tmp_path),
+              "--workers", "0", "--batch", "1", "--clip-len", "5", "--set", "encoder_context=8"]
+    runner = CliRunner()
+    result = runner.invoke(cli, ["train", "--stage", "dkd", "--steps", "2", "--init-from",
+                                 str(out / "dkd-tiny" / "dkd" / "final.pt"), *common])
+    assert result.exit_code == 0, result.output
+    assert "4 new parameter(s) start fresh: encoder.context" in result.output
+    grown = load_checkpoint(tmp_path / "dkd-tiny" / "dkd" / "final.pt")
+    assert grown["config"]["encoder_context"] == 8 and grown["config"]["name"] == "dkd-tiny"
+    assert "encoder.context.expand.weight" in grown["model"]
+    result = runner.invoke(cli, ["train", "--stage", "qat", "--steps", "1", *common])
+    assert result.exit_code == 0, result.output
+    quantized = load_checkpoint(tmp_path / "dkd-tiny" / "qat" / "final.pt")
+    assert quantized["config"]["encoder_context"] == 8
+    for bad, message in (("encoder_context", "use KEY=VALUE"), ("name=x", "use KEY=VALUE"),
+                         ("encoder_context=wide", "takes a int like 0"),
+                         ("encoder_blocks=2,x,2", "takes a tuple like (2, 2, 2)")):
+        result = runner.invoke(cli, ["train", "--stage", "dkd", "--set", bad])
+        assert result.exit_code == 2 and message in result.output, (bad, result.output)
+
+
 @pytest.mark.parametrize("first_state, initializer_runs", [("initializer", True),
                                                            ("truth", False)])
 def test_first_state_truth_skips_the_initializer_pass(tmp_path, tiny_run, monkeypatch,

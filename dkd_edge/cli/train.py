@@ -12,6 +12,10 @@ from dkd_edge.model.config import DEFAULT_CONFIG
 @click.command()
 @click.option("--config", "config_name", default=DEFAULT_CONFIG, show_default=True,
               help="Model config: dkd-tiny, dkd-small or dkd-base.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Change one architecture field of the config (repeatable), e.g. "
+                   "encoder_context=48 to grow --init-from's model by a global-context block. "
+                   "Pass the same --set to later stages from this run.")
 @click.option("--stage", type=click.Choice(["init", "dkd", "qat"]), required=True,
               help="init: initializer on frames; dkd: kernels on clips; qat: int8-aware.")
 @click.option("--penn-root", default="../shared/data/penn_action", show_default=True,
@@ -83,22 +87,24 @@ from dkd_edge.model.config import DEFAULT_CONFIG
 @click.option("--resume/--no-resume", default=True, show_default=True,
               help="Continue from the stage's last.pt when it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
-def train(config_name, stage, penn_root, out, steps, batch, clip_len, lr, adv_weight,
+def train(config_name, overrides, stage, penn_root, out, steps, batch, clip_len, lr, adv_weight,
           peak_weight, rounding_noise, swap_prob, drift_prob, double_prob, action_weights,
           mirror_prob, first_state, device, low_res_fraction, init_from, initializer_from, seed,
           save_every, stop_at, max_minutes, max_echo, workers, threads, resume, as_json) -> None:
     """Train a DKD model stage on rendered Penn Action motion (resumable; torchrun-ready)."""
-    from dkd_edge.model.config import get_config
+    from dkd_edge.model.config import get_config, parse_overrides
     from dkd_edge.train.trainer import TrainOptions
     from dkd_edge.train.trainer import train as run
 
-    get_config(config_name)  # unknown names fail here, before any work
+    config_overrides = parse_overrides(overrides)
+    get_config(config_name, **config_overrides)  # unknown names fail here, before any work
     if action_weights:
         from dkd_edge.train.sampling import load_action_weights
 
         load_action_weights(action_weights)  # so does a bad weights file
     summary = run(TrainOptions(
-        config=config_name, stage=stage, penn_root=penn_root, out=out, steps=steps,
+        config=config_name, config_overrides=config_overrides, stage=stage,
+        penn_root=penn_root, out=out, steps=steps,
         batch=batch, clip_len=clip_len, lr=lr, adv_weight=adv_weight, peak_weight=peak_weight,
         rounding_noise=rounding_noise, swap_prob=swap_prob, drift_prob=drift_prob,
         double_prob=double_prob,

@@ -3,7 +3,7 @@ with the weights."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 
 from dkd_edge.errors import DkdError
 from dkd_edge.skeleton import PENN_JOINTS, SKELETON
@@ -139,6 +139,39 @@ register(DKDConfig(
 ))
 
 DEFAULT_CONFIG = "dkd-small"
+
+# Fields that ``--set`` may change: the architecture's numbers, not names or label layouts.
+_NOT_SETTABLE = {"name", "joint_names", "skeleton", "extra", "channel_order"}
+
+
+def parse_overrides(pairs: tuple[str, ...] | list[str]) -> dict:
+    """``KEY=VALUE`` strings -> typed config overrides, e.g. ``encoder_context=48`` or
+    ``encoder_blocks=2,2,8`` (ints, floats, booleans and comma-separated tuples, typed like
+    the field's default). An unknown key or a bad value raises a one-line DkdError."""
+    settable = {f.name: f.default for f in fields(DKDConfig)
+                if f.name not in _NOT_SETTABLE and f.default is not MISSING}
+    overrides = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or key not in settable:
+            raise DkdError(f"--set {pair!r}: use KEY=VALUE with KEY one of "
+                           f"{', '.join(sorted(settable))}")
+        default = settable[key]
+        try:
+            if isinstance(default, tuple):
+                kind = type(default[0]) if default else int
+                overrides[key] = tuple(kind(v) for v in text.split(",") if v.strip())
+            elif isinstance(default, bool):
+                if text.lower() not in ("true", "false", "1", "0"):
+                    raise ValueError(text)
+                overrides[key] = text.lower() in ("true", "1")
+            else:
+                overrides[key] = type(default)(text)
+        except ValueError:
+            raise DkdError(f"--set {pair!r}: {key} takes a {type(default).__name__} like "
+                           f"{default!r}") from None
+    return overrides
 
 
 def get_config(name: str, **overrides) -> DKDConfig:

@@ -75,4 +75,5 @@ def load_model_state(model: torch.nn.Module, state: dict, source: str,
     except RuntimeError as exc:
         first = str(exc).splitlines()[0][:200]
         raise DkdError(f"{source}: weights do not fit this model config ({first}); "
-                       "pass the --config the checkpoint was trained with") from exc
+                       "pass the --config (and any --set) the checkpoint was trained with"
+                       ) from exc

@@ -37,7 +37,7 @@ import json
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -86,6 +86,7 @@ class TrainOptions:
     """Options of one training stage; None means the stage's default."""
 
     config: str = "dkd-small"
+    config_overrides: dict = field(default_factory=dict)
     stage: str = "init"
     penn_root: str = "../shared/data/penn_action"
     out: str = "runs"
@@ -126,8 +127,14 @@ class TrainOptions:
         if self.first_state not in FIRST_STATES:
             raise DkdError(f"unknown first state {self.first_state!r}: use one of "
                            f"{', '.join(FIRST_STATES)}")
+        self.model_config()  # an override the config cannot take fails here
         defaults = STAGE_DEFAULTS[self.stage]
         return replace(self, **{k: v for k, v in defaults.items() if getattr(self, k) is None})
+
+
+    def model_config(self) -> DKDConfig:
+        """The named config with ``--set`` overrides applied."""
+        return get_config(self.config, **self.config_overrides)
 
 
 def stage_dir(options: TrainOptions, stage: str | None = None) -> Path:
@@ -272,7 +279,7 @@ def _load_same_config(source: str, config: DKDConfig) -> dict:
 
 
 def _starting_model(options: TrainOptions, config: DKDConfig | None = None) -> DKD:
-    config = config or get_config(options.config)
+    config = config or options.model_config()
     model = DKD(config)
     previous = PREVIOUS_STAGE.get(options.stage)
     source = options.init_from or (
@@ -303,7 +310,7 @@ def train(options: TrainOptions) -> dict:
         from dkd_edge.quant.qat import train_qat
 
         return train_qat(options)
-    config = get_config(options.config)
+    config = options.model_config()
     device = training_device(options.device)
     env = _Distributed(device)
     if options.threads:
