@@ -127,10 +127,8 @@ class TrainOptions:
         if self.first_state not in FIRST_STATES:
             raise DkdError(f"unknown first state {self.first_state!r}: use one of "
                            f"{', '.join(FIRST_STATES)}")
-        self.model_config()  # an override the config cannot take fails here
         defaults = STAGE_DEFAULTS[self.stage]
         return replace(self, **{k: v for k, v in defaults.items() if getattr(self, k) is None})
-
 
     def model_config(self) -> DKDConfig:
         """The named config with ``--set`` overrides applied."""
