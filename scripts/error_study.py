@@ -9,7 +9,11 @@ test clips (same seed as ``dkd-edge eval``) and sorts every visible joint into:
 - ``swap``: a miss that lies within that radius of the mirror joint (left for right);
 - ``other_joint``: a miss that lies within that radius of some other joint;
 - ``far``: a miss near no joint (a distractor, the occluder, the background).
-The tables are split by joint, by the sequence's Penn Action view and by its action.
+The tables are split by joint, by the sequence's Penn Action view, by its action, and
+(``per_view_and_cue``) by view and the face the renderer drew in that frame: ``face`` (eyes
+and mouth: the labelled left side is on the image's left), ``hair`` (seen from behind: on
+the right) or ``profile`` (left or right told only by the far side's shade, the depth order
+and which way the profile looks, all three set by the view label).
 ``ok + swap`` is the PCK a tracker would reach if it never confused left and right;
 ``swaps_in_mirrored_frames`` is the share of swaps found in frames with at least four of
 them (the whole figure read as its mirror image, rather than one limb confused).
@@ -34,6 +38,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from dkd_edge.data.render import clip_torso_length, facing_per_frame
 from dkd_edge.eval.evaluate import (
     TrackerFns,
     keypoints_from_heatmaps,
@@ -45,6 +50,13 @@ from dkd_edge.preprocess import normalise_nchw
 from dkd_edge.skeleton import FLIP_PAIRS, PENN_JOINTS
 
 CATEGORIES = ("ok", "swap", "other_joint", "far")
+CUES = {1: "face", -1: "hair", 0: "profile"}
+
+
+def drawn_cues(joints: np.ndarray) -> list[str]:
+    """Per frame, the face the renderer drew for these (rendered) joints; see ``CUES``."""
+    facing = facing_per_frame(joints, clip_torso_length(joints))
+    return [CUES[int(value)] for value in facing]
 
 
 def classify(pred: np.ndarray, gt: np.ndarray, visible: np.ndarray, bbox: np.ndarray
@@ -132,6 +144,7 @@ def main() -> None:
     per_joint = {mode: np.zeros((joints, len(CATEGORIES)), np.int64) for mode in trackers}
     per_view: dict[str, dict[str, np.ndarray]] = {mode: {} for mode in trackers}
     per_action: dict[str, dict[str, np.ndarray]] = {mode: {} for mode in trackers}
+    per_cue: dict[str, dict[str, np.ndarray]] = {mode: {} for mode in trackers}
     mirrored = {mode: 0 for mode in trackers}
     runs: dict[str, list[tuple[int, bool]]] = {mode: [] for mode in trackers}
     close_swaps = {mode: 0 for mode in trackers}
@@ -139,6 +152,7 @@ def main() -> None:
     clips = rendered_test_clips(args.penn_root, args.clips, args.frames, config.input_size)
     for clip in tqdm(clips, desc="error study", unit="clip"):
         frames = [normalise_nchw(f, config.mean, config.std) for f in clip.frames]
+        cues = drawn_cues(clip.joints)
         for mode, fns in trackers.items():
             points = keypoints_from_heatmaps(track_frames(fns, frames), config.stride)
             kinds = classify(points, clip.joints, clip.visibility, clip.bbox)
@@ -150,6 +164,10 @@ def main() -> None:
                 per_joint[mode][:, index] += (kinds == index).sum(0)
                 view[index] += int((kinds == index).sum())
                 action[index] += int((kinds == index).sum())
+            for frame, cue in enumerate(cues):
+                row = per_cue[mode].setdefault(f"{clip.meta['view']}/{cue}",
+                                               np.zeros(len(CATEGORIES), np.int64))
+                row += [(kinds[frame] == index).sum() for index in range(len(CATEGORIES))]
             swaps_per_frame = (kinds == 1).sum(1)
             mirrored[mode] += int(swaps_per_frame[swaps_per_frame >= 4].sum())
             runs[mode] += swap_runs(kinds)
@@ -172,6 +190,7 @@ def main() -> None:
             "per_joint": {name: shares(row) for name, row in zip(PENN_JOINTS, per_joint[mode])},
             "per_view": {view: shares(row) for view, row in sorted(per_view[mode].items())},
             "per_action": {name: shares(row) for name, row in sorted(per_action[mode].items())},
+            "per_view_and_cue": {key: shares(row) for key, row in sorted(per_cue[mode].items())},
         }
         print(f"{mode}: " + "  ".join(f"{k} {v}" for k, v in summary.items())
               + f"  -> PCK without swaps {result[mode]['pck_if_no_swaps']}, "
@@ -182,6 +201,8 @@ def main() -> None:
               + "  ".join(f"{k} {v}" for k, v in result[mode]["swap_runs"].items()))
         for view, row in result[mode]["per_view"].items():
             print(f"  view {view:5s}: " + "  ".join(f"{k} {v}" for k, v in row.items()))
+        for key, row in result[mode]["per_view_and_cue"].items():
+            print(f"  {key:13s}: " + "  ".join(f"{k} {v}" for k, v in row.items()))
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(result, indent=1))

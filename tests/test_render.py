@@ -7,7 +7,12 @@ from click.testing import CliRunner
 from dkd_edge.cli import cli
 from dkd_edge.data.motion import complete_motion
 from dkd_edge.data.penn_action import PennAction
-from dkd_edge.data.render import RenderConfig, facing_per_frame, render_sequence
+from dkd_edge.data.render import (
+    RenderConfig,
+    clip_torso_length,
+    facing_per_frame,
+    render_sequence,
+)
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +55,16 @@ def test_facing_follows_the_labelled_left_right_axis():
     joints[2, [1, 7], 0], joints[2, [2, 8], 0] = 1, -1  # edge-on
     facing = np.concatenate([facing_per_frame(joints[[k] * 5], torso_len=60.0) for k in range(3)])
     assert facing.reshape(3, 5)[:, 2].tolist() == [1, -1, 0]
+
+
+def test_clip_torso_length_is_the_median_neck_to_hip_kept_to_the_figure():
+    joints = np.zeros((4, 13, 2), np.float32)
+    joints[:, :, 1] = np.linspace(0, 200, 13)  # a figure 200 px tall
+    joints[:, [1, 2], 1], joints[:, [7, 8], 1] = 40, 100  # shoulders to hips: 60 px
+    assert clip_torso_length(joints) == 60.0
+    joints[:, [7, 8], 1] = 45  # a squashed torso is kept to 18 % of the height
+    assert np.isclose(clip_torso_length(joints), 36.0)
+    assert clip_torso_length(np.zeros((2, 13, 2), np.float32)) == 20.0  # no figure at all
 
 
 def test_facing_cues_only_touch_the_head_and_feet(train_sequence):

@@ -77,6 +77,17 @@ class RenderedClip:
 FACING_THRESHOLD = 0.2
 
 
+def clip_torso_length(joints: np.ndarray) -> float:
+    """The clip's torso length in pixels (median neck to mid-hip), kept to 18-45 % of the
+    figure's median height; every width the renderer draws is a share of it."""
+    torso = np.linalg.norm(
+        (joints[:, 1] + joints[:, 2]) / 2 - (joints[:, 7] + joints[:, 8]) / 2, axis=-1
+    )
+    torso_len = float(np.median(torso))
+    height = float(np.median((joints.max(1) - joints.min(1))[:, 1]))
+    return float(np.clip(torso_len, 0.18 * height, 0.45 * height)) if height > 1 else 20.0
+
+
 def facing_per_frame(joints: np.ndarray, torso_len: float) -> np.ndarray:
     """Per frame: +1 faces the camera, -1 faces away, 0 profile, from the labels' geometry.
 
@@ -283,12 +294,7 @@ class ClipRenderer:
             "head": rng.uniform(0.24, 0.3),
             "limb": rng.uniform(0.8, 1.25),
         }
-        torso_len = np.linalg.norm(
-            (out[:, 1] + out[:, 2]) / 2 - (out[:, 7] + out[:, 8]) / 2, axis=-1
-        )
-        torso_len = float(np.median(torso_len))
-        height = float(np.median((out.max(1) - out.min(1))[:, 1]))
-        torso_len = float(np.clip(torso_len, 0.18 * height, 0.45 * height)) if height > 1 else 20.0
+        torso_len = clip_torso_length(out)
 
         side_dir = -1.0 if view == "left" else 1.0  # which way a profile looks, in x
         facing = facing_per_frame(out, torso_len) if cfg.facing_cues else None
