@@ -47,6 +47,25 @@ def test_figure_is_drawn_at_the_joints(train_sequence):
     assert np.mean(changed) > 0.95  # every visible joint is covered by the drawn body
 
 
+def test_joints_the_labels_mark_invisible_are_drawn_but_not_scored(train_sequence):
+    """PCK's protocol (LSTM Pose Machines, DKD) scores labelled-visible joints only; the
+    renderer still draws the others where complete_motion puts them."""
+    from dataclasses import replace
+
+    hidden = train_sequence.visibility.copy()
+    hidden[:, 5] = False  # the left wrist never labelled
+    hidden[::2, 10] = False  # the right knee labelled on every other frame
+    plain = RenderConfig(occluder_prob=0.0, blur_prob=0.0)
+    clip = render_sequence(replace(train_sequence, visibility=hidden), seed=5, max_frames=8,
+                           config=plain, start=0)
+    labelled = hidden[:8]
+    assert not clip.visibility[:, 5].any()
+    assert not clip.visibility[::2, 10].any()
+    np.testing.assert_array_equal(clip.visibility, clip.drawn & labelled)
+    assert clip.drawn[:, 5].sum() > clip.visibility[:, 5].sum()  # drawn in view, not scored
+    assert clip.drawn.mean() > clip.visibility.mean()
+
+
 def test_facing_follows_the_labelled_left_right_axis():
     joints = np.zeros((3, 13, 2), np.float32)
     joints[:, :, 1] = np.arange(13) * 10

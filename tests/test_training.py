@@ -263,6 +263,8 @@ def test_eval_json_reports_every_mode(tiny_run, penn_root, jhmdb_root):
     data = json.loads(result.output.strip().splitlines()[-1])
     assert set(data["pck"]) == {"dkd", "initializer", "dkd_qat"}
     assert all(0.0 <= v <= 100.0 for v in data["pck"].values())
+    assert set(data["pck_drawn"]) == {"dkd", "initializer", "dkd_qat"}
+    assert all(0.0 <= v <= 100.0 for v in data["pck_drawn"].values())
     assert set(data["jhmdb_pck"]) == {"dkd", "initializer", "dkd_qat"}
     assert data["per_joint"]["dkd"]["head"] >= 0.0
     actions = data["per_action"]["dkd"]

@@ -82,4 +82,5 @@ def eval_command(checkpoint, penn_root, split, limit, max_frames, jhmdb_root, no
         click.echo(f"{name:<22}" + "".join(f"{_fmt(table[g]):>7}" for g in groups))
     for name, (low, high) in result["pck_ci95"].items():
         click.echo(f"{name}: mean {_fmt(result['pck'][name]).strip()}, 95 % interval over "
-                   f"{result['clips']} clips {_fmt(low).strip()}-{_fmt(high).strip()}")
+                   f"{result['clips']} clips {_fmt(low).strip()}-{_fmt(high).strip()}; "
+                   f"over every drawn joint {_fmt(result['pck_drawn'][name]).strip()}")

@@ -11,6 +11,8 @@ Each clip gets, deterministically from its seed:
 - a camera that follows the person loosely, with jitter, zoom drift and parallax;
 - smooth lighting changes, optional motion blur from the camera's motion, and an optional
   object that passes in front of the person (joints it covers are marked invisible).
+Joints the source labels mark invisible are drawn where ``complete_motion`` puts them and
+stay invisible in the clip's ``visibility`` (see ``RenderedClip``).
 """
 
 from __future__ import annotations
@@ -63,13 +65,21 @@ class RenderConfig:
 
 @dataclass
 class RenderedClip:
-    """A rendered clip: frames [T, S, S, 3] uint8 with its ground truth in frame pixels."""
+    """A rendered clip: frames [T, S, S, 3] uint8 with its ground truth in frame pixels.
+
+    ``visibility`` [T, J] is what PCK scores, the protocol of LSTM Pose Machines and DKD:
+    joints the source labels mark visible, in the frame and not behind the passing object.
+    ``drawn`` [T, J] drops the first condition: every joint drawn in view, including those
+    the source marks invisible, which the renderer places by interpolation in time or from
+    a standing template (``complete_motion``).
+    """
 
     frames: np.ndarray
     joints: np.ndarray
     visibility: np.ndarray
     bbox: np.ndarray
     meta: dict
+    drawn: np.ndarray | None = None
 
 
 # A frame counts as facing the camera (or away) when the labelled left-to-right axis of the
@@ -336,12 +346,14 @@ class ClipRenderer:
             images[f] = np.asarray(canvas)
         inside = (out >= 0).all(-1) & (out <= size - 1).all(-1)
         vis_out &= inside
+        labelled = np.asarray(visibility, bool).reshape(vis_out.shape)
         pad = 0.12 * torso_len
         bbox = np.concatenate([out.min(1) - pad, out.max(1) + pad], axis=1)
         bbox = np.clip(bbox, 0, size - 1).astype(np.float32)
         meta = {"view": view, "blur": blur, "occluder": occluder is not None,
                 "facing_cues": cfg.facing_cues}
-        return RenderedClip(images, out.astype(np.float32), vis_out, bbox, meta)
+        return RenderedClip(images, out.astype(np.float32), vis_out & labelled, bbox, meta,
+                            drawn=vis_out)
 
     def _occluder(self, frames: int) -> _Occluder:
         return _Occluder(self.rng, self.config.size, frames)

@@ -76,12 +76,17 @@ def keypoints_from_heatmaps(heatmaps: np.ndarray, stride: int,
 
 def evaluate_rendered(fns: TrackerFns, clips: list[RenderedClip], config: DKDConfig,
                       progress: bool = True, desc: str = "eval",
-                      decode: str = DEFAULT_DECODE) -> PCKAccumulator:
+                      decode: str = DEFAULT_DECODE,
+                      drawn: PCKAccumulator | None = None) -> PCKAccumulator:
+    """PCK over the clips' visible joints (``RenderedClip.visibility``). ``drawn``, when
+    given, also accumulates the same predictions over every joint drawn in view."""
     acc = PCKAccumulator()
     for clip in tqdm(clips, desc=desc, unit="clip", disable=not progress):
         frames = (normalise_nchw(f, config.mean, config.std) for f in clip.frames)
         points = keypoints_from_heatmaps(track_frames(fns, frames), config.stride, decode)
         acc.update(points, clip.joints, clip.visibility, clip.bbox)
+        if drawn is not None:
+            drawn.update(points, clip.joints, clip.drawn, clip.bbox)
     return acc
 
 

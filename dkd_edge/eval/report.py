@@ -12,6 +12,7 @@ from dkd_edge.eval.evaluate import (
     rendered_test_clips,
 )
 from dkd_edge.eval.keypoints import DECODE_METHODS, DEFAULT_DECODE
+from dkd_edge.eval.pck import PCKAccumulator
 from dkd_edge.model.dkd import DKD
 
 
@@ -30,6 +31,9 @@ def run_eval(checkpoint, penn_root, limit: int, max_frames: int, jhmdb_root=None
     ``pck_ci95`` is a bootstrap 95 % interval of each mean over clips; ``per_clip`` the clips'
     own means, in clip order (for paired comparisons of two checkpoints); ``per_action`` the
     mean over each Penn Action action's clips.
+    ``pck`` scores the joints the source labels mark visible (the standard protocol);
+    ``pck_drawn`` every joint drawn in view, as ``pck`` did before v4.14 (see
+    ``RenderedClip``).
     ``initializer_from`` swaps in another checkpoint's pose initializer (float rows only:
     the QAT graphs carry their own initializer weights). ``decode`` picks how keypoints are
     read off the heatmaps (``dkd_edge.eval.keypoints.decode_heatmaps``)."""
@@ -52,13 +56,15 @@ def run_eval(checkpoint, penn_root, limit: int, max_frames: int, jhmdb_root=None
     clips = rendered_test_clips(penn_root, limit, max_frames, config.input_size)
     result: dict = {"model": config.name, "clips": len(clips),
                     "frames": int(sum(len(c.frames) for c in clips)), "decode": decode,
-                    "pck": {}, "pck_ci95": {}, "per_clip": {}, "per_group": {},
-                    "per_joint": {}, "per_action": {}}
+                    "pck": {}, "pck_ci95": {}, "pck_drawn": {}, "per_clip": {},
+                    "per_group": {}, "per_joint": {}, "per_action": {}}
     actions = [str(clip.meta.get("action") or "unknown") for clip in clips]
     for name, fns in trackers.items():
+        drawn = PCKAccumulator()
         acc = evaluate_rendered(fns, clips, config, progress, desc=f"eval {name}",
-                                decode=decode)
+                                decode=decode, drawn=drawn)
         result["pck"][name] = acc.groups()["Mean"]
+        result["pck_drawn"][name] = drawn.groups()["Mean"]
         result["pck_ci95"][name] = [round(v, 2) for v in acc.mean_interval()]
         result["per_clip"][name] = [round(v, 2) for v in acc.per_clip()]
         result["per_group"][name] = acc.groups()
@@ -66,6 +72,7 @@ def run_eval(checkpoint, penn_root, limit: int, max_frames: int, jhmdb_root=None
         result["per_action"][name] = acc.pooled_by(actions)
     for name in ("dkd", "initializer", "dkd_qat"):
         result["pck"].setdefault(name, None)
+        result["pck_drawn"].setdefault(name, None)
     if jhmdb_root:
         from dkd_edge.data.jhmdb import SubJHMDB
 
