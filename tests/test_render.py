@@ -66,6 +66,26 @@ def test_joints_the_labels_mark_invisible_are_drawn_but_not_scored(train_sequenc
     assert clip.drawn.mean() > clip.visibility.mean()
 
 
+def test_side_views_draw_the_side_the_labels_hide_as_the_far_side(penn_root):
+    """Penn Action marks the far side's joints invisible far more often: in "left" views
+    that is the labelled-left side. The renderer shades and draws that side behind."""
+    from dkd_edge.data.penn_action import PennAction
+    from dkd_edge.data.render import DEPTH_ORDER, FAR_SIDE
+
+    dataset = PennAction(penn_root, "test")
+    hidden = {view: np.zeros(2) for view in ("left", "right")}
+    for seq_id in dataset.ids:
+        label = dataset.label(seq_id)
+        if label["pose"] in hidden:
+            invisible = ~label["visibility"][:, 1:]
+            hidden[label["pose"]] += [invisible[:, 0::2].mean(), invisible[:, 1::2].mean()]
+    for view, (left, right) in hidden.items():
+        hidden_side = "left" if left > right else "right"
+        assert max(left, right) > 2 * min(left, right)
+        assert FAR_SIDE[view] == hidden_side
+        assert DEPTH_ORDER[view][:2] == (f"{hidden_side}_arm", f"{hidden_side}_leg")
+
+
 def test_facing_follows_the_labelled_left_right_axis():
     joints = np.zeros((3, 13, 2), np.float32)
     joints[:, :, 1] = np.arange(13) * 10

@@ -37,14 +37,21 @@ HAND = {"left_arm": 5, "right_arm": 6}
 FOOT = {"left_leg": 11, "right_leg": 12}
 
 # Drawing order (back to front) for each Penn Action view.
+# In Penn Action's "left" views the person faces the image's left, their left side towards
+# the camera, and their labelled *left* limbs are the far ones: Penn's labelled left is the
+# person's right (see ``facing_per_frame``). The labels agree: in "left" views the joints
+# labelled left are marked invisible in 40-42 % of frames, those labelled right in 13-16 %
+# (both splits; "right" views the other way round). The renderer before December 2026 drew
+# the labelled-left limbs near instead (``RenderConfig.far_side_from_labels=False``).
 DEPTH_ORDER = {
     "front": ("left_leg", "right_leg", "torso", "left_arm", "right_arm", "head"),
     "back": ("left_arm", "right_arm", "left_leg", "right_leg", "torso", "head"),
-    # "left": the person's left side faces the camera, so the right limbs are far.
-    "left": ("right_arm", "right_leg", "torso", "head", "left_leg", "left_arm"),
-    "right": ("left_arm", "left_leg", "torso", "head", "right_leg", "right_arm"),
+    "left": ("left_arm", "left_leg", "torso", "head", "right_leg", "right_arm"),
+    "right": ("right_arm", "right_leg", "torso", "head", "left_leg", "left_arm"),
 }
-FAR_SIDE = {"left": "right", "right": "left"}
+FAR_SIDE = {"left": "left", "right": "right"}
+_LEGACY_SIDE_ORDER = {"left": DEPTH_ORDER["right"], "right": DEPTH_ORDER["left"]}
+_LEGACY_FAR_SIDE = {"left": "right", "right": "left"}
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,8 @@ class RenderConfig:
     lighting_amplitude: float = 0.25
     draw_person: bool = True  # False renders the same clip without the figure
     facing_cues: bool = True  # False: the renderer before v4.2 (no face, feet always sideways)
+    # False: the renderer before December 2026, which drew the far side of side views near
+    far_side_from_labels: bool = True
 
 
 @dataclass
@@ -296,8 +305,10 @@ class ClipRenderer:
         wardrobe = _Wardrobe(rng, size)
         scene = textures.background(rng, size + 2 * margin)
         view = view if view in DEPTH_ORDER else ("front" if rng.random() < 0.5 else "back")
-        order = DEPTH_ORDER[view]
-        far = FAR_SIDE.get(view)
+        if cfg.far_side_from_labels or view not in _LEGACY_SIDE_ORDER:
+            order, far = DEPTH_ORDER[view], FAR_SIDE.get(view)
+        else:
+            order, far = _LEGACY_SIDE_ORDER[view], _LEGACY_FAR_SIDE[view]
         widths = {
             "torso": rng.uniform(0.45, 0.65),
             "hips": rng.uniform(0.35, 0.5),
@@ -351,7 +362,7 @@ class ClipRenderer:
         bbox = np.concatenate([out.min(1) - pad, out.max(1) + pad], axis=1)
         bbox = np.clip(bbox, 0, size - 1).astype(np.float32)
         meta = {"view": view, "blur": blur, "occluder": occluder is not None,
-                "facing_cues": cfg.facing_cues}
+                "facing_cues": cfg.facing_cues, "far_side_from_labels": cfg.far_side_from_labels}
         return RenderedClip(images, out.astype(np.float32), vis_out & labelled, bbox, meta,
                             drawn=vis_out)
 
