@@ -95,7 +95,7 @@ class RenderedClips(IterableDataset):
                                max_frames=self.clip_len)
         if len(clip.frames) < self.clip_len:  # very short sequences: hold the last frame
             extra = self.clip_len - len(clip.frames)
-            for name in ("frames", "joints", "visibility", "bbox"):
+            for name in ("frames", "joints", "visibility", "drawn", "bbox"):
                 value = getattr(clip, name)
                 setattr(clip, name, np.concatenate([value, np.repeat(value[-1:], extra, 0)]))
         size = self.image_size // self.stride
