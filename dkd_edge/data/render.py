@@ -50,8 +50,7 @@ DEPTH_ORDER = {
     "right": ("right_arm", "right_leg", "torso", "head", "left_leg", "left_arm"),
 }
 FAR_SIDE = {"left": "left", "right": "right"}
-_LEGACY_SIDE_ORDER = {"left": DEPTH_ORDER["right"], "right": DEPTH_ORDER["left"]}
-_LEGACY_FAR_SIDE = {"left": "right", "right": "left"}
+_MIRRORED_SIDE = {"left": "right", "right": "left"}  # the old renderer's side-view depth
 
 
 @dataclass(frozen=True)
@@ -305,10 +304,8 @@ class ClipRenderer:
         wardrobe = _Wardrobe(rng, size)
         scene = textures.background(rng, size + 2 * margin)
         view = view if view in DEPTH_ORDER else ("front" if rng.random() < 0.5 else "back")
-        if cfg.far_side_from_labels or view not in _LEGACY_SIDE_ORDER:
-            order, far = DEPTH_ORDER[view], FAR_SIDE.get(view)
-        else:
-            order, far = _LEGACY_SIDE_ORDER[view], _LEGACY_FAR_SIDE[view]
+        depth_view = view if cfg.far_side_from_labels else _MIRRORED_SIDE.get(view, view)
+        order, far = DEPTH_ORDER[depth_view], FAR_SIDE.get(depth_view)
         widths = {
             "torso": rng.uniform(0.45, 0.65),
             "hips": rng.uniform(0.35, 0.5),
