@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -25,3 +27,16 @@ def jhmdb_root() -> Path:
     if not (JHMDB_ROOT / "joint_positions").is_dir():
         pytest.fail(f"real JHMDB sample not found at {JHMDB_ROOT} (set DKD_SHARED)")
     return JHMDB_ROOT
+
+
+def _load_script(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"{name}_script", REPO / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def load_script():
+    """Import one of scripts/*.py by its name (without .py), for the scripts' own tests."""
+    return _load_script

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -11,15 +10,6 @@ import torch
 from dkd_edge.model.config import get_config
 from dkd_edge.model.dkd import DKD
 from dkd_edge.train.checkpoint import load_checkpoint, load_model_state, save_checkpoint
-
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "average_checkpoints.py"
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("average_script", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _checkpoint(path: Path, seed: int, step: int) -> dict:
@@ -32,8 +22,8 @@ def _checkpoint(path: Path, seed: int, step: int) -> dict:
     return payload
 
 
-def test_average_is_the_mean_and_loads_into_the_model(tmp_path, capsys):
-    script = _load()
+def test_average_is_the_mean_and_loads_into_the_model(tmp_path, capsys, load_script):
+    script = load_script("average_checkpoints")
     a = _checkpoint(tmp_path / "a.pt", seed=1, step=10)
     b = _checkpoint(tmp_path / "b.pt", seed=2, step=20)
     out = tmp_path / "avg.pt"
@@ -48,8 +38,8 @@ def test_average_is_the_mean_and_loads_into_the_model(tmp_path, capsys):
     assert load_model_state(model, averaged["model"], str(out)) == []
 
 
-def test_average_refuses_another_config(tmp_path):
-    script = _load()
+def test_average_refuses_another_config(tmp_path, load_script):
+    script = load_script("average_checkpoints")
     a = _checkpoint(tmp_path / "a.pt", seed=1, step=10)
     b = dict(a, config=dict(a["config"], name="other"))
     with pytest.raises(SystemExit, match="another config"):

@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
-
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "paired.py"
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("paired_script", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _eval(dkd: list[float], clips: int = 3) -> dict:
@@ -23,8 +12,8 @@ def _eval(dkd: list[float], clips: int = 3) -> dict:
             "per_clip": {"dkd": dkd}}
 
 
-def test_paired_differences_and_counts(tmp_path, capsys):
-    paired = _load()
+def test_paired_differences_and_counts(tmp_path, capsys, load_script):
+    paired = load_script("paired")
     result = paired.paired(_eval([80.0, 90.0, 70.0]), _eval([82.0, 89.0, 70.0]), ("dkd",))
     assert result["dkd"]["paired"] == pytest.approx(1.0 / 3.0)
     assert (result["dkd"]["better"], result["dkd"]["worse"]) == (1, 1)
@@ -35,7 +24,7 @@ def test_paired_differences_and_counts(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["dkd"]["better"] == 1
 
 
-def test_paired_refuses_evals_over_different_clips():
-    paired = _load()
+def test_paired_refuses_evals_over_different_clips(load_script):
+    paired = load_script("paired")
     with pytest.raises(SystemExit, match="different clips"):
         paired.paired(_eval([80.0, 90.0, 70.0]), _eval([80.0, 90.0], clips=2))
