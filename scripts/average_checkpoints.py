@@ -3,7 +3,8 @@
     python scripts/average_checkpoints.py OUT.pt A.pt B.pt [C.pt ...]
 
 Float tensors (weights and BatchNorm statistics) are averaged, integer ones (batch counters)
-are taken from the last checkpoint, and so are the config, preprocessing and stage.
+are taken from the last checkpoint, and so are the config, preprocessing, stage and the
+discriminator (training-only, not averaged).
 Optimizer and discriminator-optimizer states are dropped: the output is for `dkd-edge eval
 --checkpoint` or `--init-from`, not for resuming. Checkpoints of different configs, or with
 different weight names or shapes, are refused.
