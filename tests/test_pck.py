@@ -76,12 +76,31 @@ def test_decode_centroid_follows_the_mass_not_a_lone_spike():
     maps[1, 3, 4], maps[1, 3, 5] = 1.0, 0.5   # weights 0.7 and 0.2 -> x = 4.2222
     maps[2] = -1.0                    # no positive peak: the argmax cell
     maps[2, 8, 1] = -0.5
-    coords, scores = decode_heatmaps(maps)
+    coords, scores = decode_heatmaps(maps, "centroid")
     assert np.linalg.norm(coords[0] - [10.0, 5.0]) < 1.0   # argmax would say (2, 13)
     np.testing.assert_allclose(coords[1], [4.0 + 0.2 / 0.9, 3.0], atol=1e-5)
     np.testing.assert_allclose(coords[2], [1.0, 8.0])
     np.testing.assert_allclose(scores, [1.0, 1.0, -0.5])
     np.testing.assert_allclose(decode_heatmaps(maps, "argmax")[0][0], [2.0, 13.0])
+
+
+def test_decode_local_keeps_to_the_strongest_response():
+    maps = np.zeros((3, 64, 64), np.float32)
+    maps[0, 8:13, 8:13] = 0.9           # the joint: a broad response centred on (10, 10) ...
+    maps[0, 50:55, 50:55] = 0.6         # ... and the mirror limb's weaker one at (52, 52)
+    maps[0, 40, 3] = 1.0                # a higher lone spike: not the mode
+    maps[1, 20, 30], maps[1, 20, 31] = 1.0, 0.5  # one response: the peak-relative centroid
+    maps[2] = -1.0                      # no positive peak: the argmax cell
+    maps[2, 8, 1] = -0.5
+    local, scores = decode_heatmaps(maps)
+    np.testing.assert_allclose(local[0], [10.0, 10.0], atol=1e-5)
+    np.testing.assert_allclose(local[1], [30.0 + 0.45 / 1.4, 20.0], atol=1e-5)
+    np.testing.assert_allclose(local[2], [1.0, 8.0])
+    np.testing.assert_allclose(scores, [1.0, 1.0, -0.5])
+    # The global centroid lands between the two responses, on neither.
+    assert np.linalg.norm(decode_heatmaps(maps, "centroid")[0][0] - [10.0, 10.0]) > 10.0
+    # Batched leading dimensions decode like single maps.
+    np.testing.assert_allclose(decode_heatmaps(np.stack([maps, maps]))[0][1], local)
 
 
 def test_decode_unknown_method_is_refused():

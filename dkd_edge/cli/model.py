@@ -7,6 +7,8 @@ import math
 
 import click
 
+from dkd_edge.eval.keypoints import DECODE_METHODS, DEFAULT_DECODE
+
 
 def _fmt(value: float) -> str:
     return "  n/a" if value is None or (isinstance(value, float) and math.isnan(value)) \
@@ -60,10 +62,11 @@ def info(checkpoint, config_name, as_json) -> None:
 @click.option("--initializer-from", type=click.Path(), default=None,
               help="Use this checkpoint's pose initializer (same config) under the step path; "
                    "float rows only.")
-@click.option("--decode", type=click.Choice(["centroid", "argmax"]), default="centroid",
+@click.option("--decode", type=click.Choice(DECODE_METHODS), default=DEFAULT_DECODE,
               show_default=True,
-              help="How keypoints are read off heatmaps: the peak-relative centroid (what the "
-                   "runtime uses) or the argmax cell.")
+              help="How keypoints are read off heatmaps: the local centroid (what the runtime "
+                   "uses), the centroid over the whole map (the default before December 2026) or "
+                   "the argmax cell.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def eval_command(checkpoint, penn_root, split, limit, max_frames, jhmdb_root, no_qat,
                  initializer_from, decode, as_json) -> None:

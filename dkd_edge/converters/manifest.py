@@ -8,7 +8,12 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 
 from dkd_edge import __version__
-from dkd_edge.eval.keypoints import CENTROID_THRESHOLD
+from dkd_edge.eval.keypoints import (
+    DEFAULT_DECODE,
+    LOCAL_MODE_RADIUS,
+    LOCAL_THRESHOLD,
+    LOCAL_WINDOW_RADIUS,
+)
 from dkd_edge.model.config import DKDConfig
 from dkd_edge.runtime.artifact import sha256
 
@@ -81,10 +86,14 @@ def build_manifest(*, config: DKDConfig, target: str, precision: str, folder: Pa
         "skeleton": [list(e) for e in config.skeleton],
         "heatmaps": {"size": [config.heatmap_size, config.heatmap_size],
                      "stride": config.stride,
-                     "decode": f"centroid of max(h - {CENTROID_THRESHOLD} * peak, 0) over the "
-                               "map (argmax cell when the peak is not positive); score = peak; "
+                     "decode": f"local centroid: weights max(h - {LOCAL_THRESHOLD} * peak, 0); "
+                               f"the mode is the ({2 * LOCAL_MODE_RADIUS + 1})^2 box with the "
+                               "most weight; keypoint = the weighted mean cell within "
+                               f"{LOCAL_WINDOW_RADIUS} cells of it (argmax cell when the peak "
+                               "is not positive); score = peak; "
                                "image = (grid + 0.5) * stride - 0.5",
-                     "decode_method": "centroid", "centroid_threshold": CENTROID_THRESHOLD},
+                     "decode_method": DEFAULT_DECODE, "decode_threshold": LOCAL_THRESHOLD,
+                     "mode_radius": LOCAL_MODE_RADIUS, "window_radius": LOCAL_WINDOW_RADIUS},
         "quantization": quantization,
         "parity": parity,
         "versions": versions(),

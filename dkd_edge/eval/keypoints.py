@@ -21,13 +21,24 @@ def image_to_heatmap(coords: np.ndarray, stride: float) -> np.ndarray:
     return (np.asarray(coords, np.float32) + 0.5) / stride - 0.5
 
 
-DECODE_METHODS = ("centroid", "argmax")
-DEFAULT_DECODE = "centroid"
-# Share of the peak below which cells are ignored by the centroid. Chosen on rendered
+DECODE_METHODS = ("local", "centroid", "argmax")
+DEFAULT_DECODE = "local"
+# Share of the peak below which cells are ignored by the (global) centroid. Chosen on rendered
 # *train*-split clips (16 clips x 60 frames; bundled v3.1, float): 0.2 / 0.3 / 0.4 / 0.5 / 0.7
 # gave DKD 73.1 / 73.6 / 73.6 / 73.3 / 71.2 and initializer 77.4 / 77.7 / 77.6 / 77.4 / 75.9
 # PCK@0.2 (argmax: 65.8 and 72.5). See docs/MODEL_CARD.md, "Decoding".
 CENTROID_THRESHOLD = 0.3
+# The local centroid (the default decode since December 2026, on v4.14's weights): cells
+# below LOCAL_THRESHOLD x peak are ignored, the (2 * LOCAL_MODE_RADIUS + 1)^2 box with the most
+# remaining mass is the mode, and the keypoint is the centroid of the mass within
+# LOCAL_WINDOW_RADIUS cells (Chebyshev) of it. Chosen on 96 rendered *train*-split clips
+# (v4.14, float DKD; scripts/decode_study.py): window 12 / 14 / 16 / 18 / 20 gave 92.19 /
+# 92.51 / 92.65 / 92.57 / 92.51 against the global centroid's 91.68. See docs/MODEL_CARD.md,
+# "Decoding".
+LOCAL_THRESHOLD = 0.05
+LOCAL_MODE_RADIUS = 2
+LOCAL_WINDOW_RADIUS = 16
+DEFAULT_THRESHOLDS = {"local": LOCAL_THRESHOLD, "centroid": CENTROID_THRESHOLD, "argmax": 0.0}
 
 
 @lru_cache(maxsize=8)
@@ -39,16 +50,44 @@ def _cell_grid(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
     return grid_y, grid_x
 
 
+def _box_sums(maps: np.ndarray, radius: int) -> np.ndarray:
+    """[N, H, W] -> the sum over each cell's (2 * radius + 1)^2 box (zero outside the map)."""
+    size = 2 * radius + 1
+    padded = np.pad(maps.astype(np.float64), ((0, 0), (radius + 1, radius), (radius + 1, radius)))
+    table = padded.cumsum(axis=1).cumsum(axis=2)
+    return (table[:, size:, size:] - table[:, :-size, size:] - table[:, size:, :-size]
+            + table[:, :-size, :-size])
+
+
+def _weighted_centroid(weights: np.ndarray, fallback: np.ndarray, usable: np.ndarray,
+                       height: int, width: int) -> np.ndarray:
+    """[N, H*W] non-negative weights -> [N, 2] (x, y) centroids; ``fallback`` where a map is
+    not ``usable`` or has no weight."""
+    total = weights.sum(axis=1)
+    usable = usable & (total > 0)
+    grid_y, grid_x = _cell_grid(height, width)
+    centroid = (np.stack([weights @ grid_x, weights @ grid_y], axis=1)
+                / np.where(usable, total, 1.0)[:, None])
+    return np.where(usable[:, None], centroid, fallback).astype(np.float32)
+
+
 def decode_heatmaps(heatmaps: np.ndarray, method: str = DEFAULT_DECODE,
-                    threshold: float = CENTROID_THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
+                    threshold: float | None = None,
+                    window_radius: int = LOCAL_WINDOW_RADIUS) -> tuple[np.ndarray, np.ndarray]:
     """Keypoints from heatmaps.
 
-    ``centroid`` (default): the mean cell position weighted by ``max(h - threshold * peak,
-    0)`` over the whole map: the same peak-relative weights the kernel distillator pools
-    with. It follows where most of the mass is, so a lone spike on a distractor does not
-    win over a broad response at the joint; a map whose peak is not positive falls back to
-    its argmax cell. ``argmax``: the highest cell with a quarter-pixel step toward the higher
-    neighbour.
+    Each method weights the cells by ``max(h - threshold * peak, 0)`` (``threshold``
+    defaults to the method's entry in ``DEFAULT_THRESHOLDS``); a map whose peak is not
+    positive falls back to its argmax cell.
+
+    - ``local`` (default): find the ``(2 * LOCAL_MODE_RADIUS + 1)^2`` box with the most
+      weight (the mode), then take the centroid of the weight within
+      ``window_radius`` cells of it. It keeps what made the centroid better than the
+      argmax (a broad response at the joint outweighs a lone spike on a distractor) without
+      being pulled toward a second response elsewhere on the map, such as the mirror limb.
+    - ``centroid``: the centroid of the weight over the whole map: the same peak-relative
+      weights the kernel distillator pools with (the default until December 2026).
+    - ``argmax``: the highest cell with a quarter-pixel step toward the higher neighbour.
 
     Args:
         heatmaps: [..., J, H, W].
@@ -58,6 +97,8 @@ def decode_heatmaps(heatmaps: np.ndarray, method: str = DEFAULT_DECODE,
     if method not in DECODE_METHODS:
         raise ValueError(f"unknown heatmap decode {method!r}: use one of "
                          f"{', '.join(DECODE_METHODS)}")
+    if threshold is None:
+        threshold = DEFAULT_THRESHOLDS[method]
     heatmaps = np.asarray(heatmaps, np.float32)
     *lead, height, width = heatmaps.shape
     flat = heatmaps.reshape(-1, height * width)
@@ -65,14 +106,16 @@ def decode_heatmaps(heatmaps: np.ndarray, method: str = DEFAULT_DECODE,
     scores = flat[np.arange(flat.shape[0]), index]
     ys, xs = np.divmod(index, width)
     coords = np.stack([xs, ys], axis=1).astype(np.float32)
-    if method == "centroid":
+    if method in ("centroid", "local"):
         weights = np.maximum(flat - threshold * np.maximum(scores, 0.0)[:, None], 0.0)
-        total = weights.sum(axis=1)
-        grid_y, grid_x = _cell_grid(height, width)
-        usable = (scores > 0) & (total > 0)
-        safe = np.where(usable, total, 1.0)
-        centroid = np.stack([weights @ grid_x, weights @ grid_y], axis=1) / safe[:, None]
-        coords = np.where(usable[:, None], centroid, coords).astype(np.float32)
+        if method == "local":
+            boxes = _box_sums(weights.reshape(-1, height, width), LOCAL_MODE_RADIUS)
+            mode_y, mode_x = np.divmod(boxes.reshape(len(flat), -1).argmax(axis=1), width)
+            grid_y, grid_x = _cell_grid(height, width)
+            near = ((np.abs(grid_y[None] - mode_y[:, None]) <= window_radius)
+                    & (np.abs(grid_x[None] - mode_x[:, None]) <= window_radius))
+            weights = weights * near
+        coords = _weighted_centroid(weights, coords, scores > 0, height, width)
         return coords.reshape(*lead, 2), scores.reshape(*lead)
     maps = heatmaps.reshape(-1, height, width)
     rows = np.arange(maps.shape[0])
