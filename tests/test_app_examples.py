@@ -22,6 +22,10 @@ def _ints(text: str) -> list[int]:
     return [int(v) for v in re.findall(r"-?\d+", text)]
 
 
+def _float(text: str) -> float:
+    return float(text.removesuffix("f"))  # Kotlin's 0.05f
+
+
 def _floats(text: str) -> list[float]:
     return [float(v) for v in re.findall(r"-?\d+\.\d+", text)]
 
@@ -40,6 +44,9 @@ FIELDS = {
     "state_shape": (_ints, "stateShape", "STATE_SHAPE"),
     "mean": (_floats, "mean", "MEAN"),
     "std": (_floats, "std", "STD"),
+    "decode_threshold": (_float, "localThreshold", "LOCAL_THRESHOLD"),
+    "mode_radius": (int, "localModeRadius", "LOCAL_MODE_RADIUS"),
+    "window_radius": (int, "localWindowRadius", "LOCAL_WINDOW_RADIUS"),
 }
 
 
@@ -85,6 +92,10 @@ def check(contract: dict, manifest: dict) -> None:
     assert pre["heatmap_stride"] == contract["stride"]
     assert contract["mean"] == pytest.approx(pre["mean"])
     assert contract["std"] == pytest.approx(pre["std"])
+    decode = manifest["heatmaps"]
+    assert decode["decode_method"] == "local"
+    for key in ("decode_threshold", "mode_radius", "window_radius"):
+        assert contract[key] == pytest.approx(decode[key]), key
 
 
 def test_swift_example_matches_coreml_artifact(manifests):

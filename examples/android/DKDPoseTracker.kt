@@ -31,7 +31,9 @@ object DKDContract {
     const val STEP_STATE_OUTPUT = "kernels_out"
     const val INPUT_SIZE = 256
     const val HEATMAP_STRIDE = 4
-    const val CENTROID_THRESHOLD = 0.3f          // heatmap decode (see decode())
+    const val LOCAL_THRESHOLD = 0.05f            // heatmap decode (see decode())
+    const val LOCAL_MODE_RADIUS = 2
+    const val LOCAL_WINDOW_RADIUS = 16
     val FRAME_SHAPE = intArrayOf(1, 256, 256, 3)
     val HEATMAP_SHAPE = intArrayOf(1, 13, 64, 64)
     val STATE_SHAPE = intArrayOf(1, 13, 40, 1, 1)
@@ -128,13 +130,15 @@ class DKDPoseTracker(modelFile: File, threads: Int = 2) : AutoCloseable {
         return frame to Box(newW.toFloat() / bitmap.width, padX.toFloat(), padY.toFloat())
     }
 
-    // Decoding: the Python runtime's default (dkd_edge.eval.keypoints.decode_heatmaps): the
-    // mean cell position weighted by max(h - 0.3 * peak, 0) over the whole map; the argmax
+    // Decoding: the Python runtime's default (dkd_edge.eval.keypoints.decode_heatmaps,
+    // "local"): weights max(h - 0.05 * peak, 0); the 5x5 box with the most weight is the
+    // mode; the keypoint is the weighted mean cell position within 16 cells of it. The argmax
     // cell when the peak is not positive. Score = the peak value.
     private fun decode(heatmaps: FloatBuffer): Pair<List<PointF>, FloatArray> {
         val (_, joints, h, w) = DKDContract.HEATMAP_SHAPE.toList()
         val points = ArrayList<PointF>(joints)
         val scores = FloatArray(joints)
+        val weights = FloatArray(h * w)
         for (j in 0 until joints) {
             val base = j * h * w
             var best = 0
@@ -143,21 +147,36 @@ class DKDPoseTracker(modelFile: File, threads: Int = 2) : AutoCloseable {
             var x = (best % w).toFloat()
             var y = (best / w).toFloat()
             if (peak > 0f) {
-                val floor = DKDContract.CENTROID_THRESHOLD * peak
-                var total = 0f
-                var sx = 0f
-                var sy = 0f
-                for (i in 0 until h * w) {
-                    val weight = heatmaps.get(base + i) - floor
-                    if (weight > 0f) {
-                        total += weight
-                        sx += weight * (i % w)
-                        sy += weight * (i / w)
+                val floor = DKDContract.LOCAL_THRESHOLD * peak
+                for (i in 0 until h * w) weights[i] = maxOf(heatmaps.get(base + i) - floor, 0f)
+                var mode = 0
+                var modeMass = -1.0
+                val r = DKDContract.LOCAL_MODE_RADIUS
+                for (my in 0 until h) for (mx in 0 until w) {
+                    var mass = 0.0
+                    for (yy in maxOf(my - r, 0)..minOf(my + r, h - 1))
+                        for (xx in maxOf(mx - r, 0)..minOf(mx + r, w - 1)) mass += weights[yy * w + xx]
+                    if (mass > modeMass) {
+                        modeMass = mass
+                        mode = my * w + mx
                     }
                 }
-                if (total > 0f) {
-                    x = sx / total
-                    y = sy / total
+                val window = DKDContract.LOCAL_WINDOW_RADIUS
+                val cx = mode % w
+                val cy = mode / w
+                var total = 0.0
+                var sx = 0.0
+                var sy = 0.0
+                for (yy in maxOf(cy - window, 0)..minOf(cy + window, h - 1))
+                    for (xx in maxOf(cx - window, 0)..minOf(cx + window, w - 1)) {
+                        val weight = weights[yy * w + xx].toDouble()
+                        total += weight
+                        sx += weight * xx
+                        sy += weight * yy
+                    }
+                if (total > 0.0) {
+                    x = (sx / total).toFloat()
+                    y = (sy / total).toFloat()
                 }
             }
             points.add(PointF(x, y))

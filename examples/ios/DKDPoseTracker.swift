@@ -25,6 +25,9 @@ enum DKDContract {
     static let mean: [Float] = [0.485, 0.456, 0.406]
     static let std: [Float] = [0.229, 0.224, 0.225]
     static let jointCount = 13
+    static let localThreshold: Float = 0.05  // heatmap decode (see decode(_:))
+    static let localModeRadius = 2
+    static let localWindowRadius = 16
 }
 
 struct Preprocessing: Decodable {
@@ -138,18 +141,18 @@ final class DKDPoseTracker {
                            padY: CGFloat(padY)))
     }
 
-    // MARK: - Decoding: the Python runtime's default (dkd_edge.eval.keypoints.decode_heatmaps):
-    // the mean cell position weighted by max(h - 0.3 * peak, 0) over the whole map; the
-    // argmax cell when the peak is not positive. Score = the peak value.
-
-    private let centroidThreshold: Float = 0.3
-
+    // MARK: - Decoding: the Python runtime's default (dkd_edge.eval.keypoints.decode_heatmaps,
+    // "local"): weights max(h - 0.05 * peak, 0); the 5x5 box with the most weight is the mode;
+    // the keypoint is the weighted mean cell position within 16 cells of it. The argmax cell
+    // when the peak is not positive. Score = the peak value.
     private func decode(_ heatmaps: MLMultiArray) -> ([CGPoint], [Float]) {
         let joints = heatmaps.shape[1].intValue
         let h = heatmaps.shape[2].intValue, w = heatmaps.shape[3].intValue
+        let r = DKDContract.localModeRadius, window = DKDContract.localWindowRadius
         var points: [CGPoint] = [], scores: [Float] = []
+        var values = [Float](repeating: 0, count: h * w)
+        var weights = [Float](repeating: 0, count: h * w)
         for j in 0..<joints {
-            var values = [Float](repeating: 0, count: h * w)
             var best = 0
             for i in 0..<(h * w) {
                 values[i] = heatmaps[[0, j, i / w, i % w] as [NSNumber]].floatValue
@@ -158,13 +161,30 @@ final class DKDPoseTracker {
             let peak = values[best]
             var x = CGFloat(best % w), y = CGFloat(best / w)
             if peak > 0 {
-                let floor = centroidThreshold * peak
-                var total: Float = 0, sx: Float = 0, sy: Float = 0
-                for i in 0..<(h * w) where values[i] > floor {
-                    let weight = values[i] - floor
-                    total += weight
-                    sx += weight * Float(i % w)
-                    sy += weight * Float(i / w)
+                let floor = DKDContract.localThreshold * peak
+                for i in 0..<(h * w) { weights[i] = max(values[i] - floor, 0) }
+                var mode = 0
+                var modeMass = -1.0
+                for my in 0..<h {
+                    for mx in 0..<w {
+                        var mass = 0.0
+                        for yy in max(my - r, 0)...min(my + r, h - 1) {
+                            for xx in max(mx - r, 0)...min(mx + r, w - 1) {
+                                mass += Double(weights[yy * w + xx])
+                            }
+                        }
+                        if mass > modeMass { modeMass = mass; mode = my * w + mx }
+                    }
+                }
+                let cx = mode % w, cy = mode / w
+                var total = 0.0, sx = 0.0, sy = 0.0
+                for yy in max(cy - window, 0)...min(cy + window, h - 1) {
+                    for xx in max(cx - window, 0)...min(cx + window, w - 1) {
+                        let weight = Double(weights[yy * w + xx])
+                        total += weight
+                        sx += weight * Double(xx)
+                        sy += weight * Double(yy)
+                    }
                 }
                 if total > 0 { x = CGFloat(sx / total); y = CGFloat(sy / total) }
             }

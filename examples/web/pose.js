@@ -106,14 +106,18 @@ export function normalise(pixels, size, mean, std) {
   return out;
 }
 
-export const CENTROID_THRESHOLD = 0.3;
+// The Python runtime's default decode (dkd_edge.eval.keypoints.decode_heatmaps, "local"):
+// weights max(h - 0.05 * peak, 0); the 5x5 box with the most weight is the mode; the
+// keypoint is the weighted mean cell position within 16 cells of it. The argmax cell when
+// the peak is not positive. Score = the peak value.
+export const LOCAL_THRESHOLD = 0.05;
+export const LOCAL_MODE_RADIUS = 2;
+export const LOCAL_WINDOW_RADIUS = 16;
 
 export function decodeHeatmaps(data, joints, height, width) {
-  // The Python runtime's default decode (dkd_edge.eval.keypoints.decode_heatmaps): the mean
-  // cell position weighted by max(h - 0.3 * peak, 0) over the whole map; the argmax cell
-  // when the peak is not positive. Score = the peak value.
   const coords = [];
   const scores = [];
+  const weights = new Float64Array(height * width);
   for (let j = 0; j < joints; j++) {
     const base = j * height * width;
     let best = 0;
@@ -122,14 +126,28 @@ export function decodeHeatmaps(data, joints, height, width) {
     let x = best % width;
     let y = Math.floor(best / width);
     if (peak > 0) {
-      const floor = CENTROID_THRESHOLD * peak;
+      const floor = Math.fround(LOCAL_THRESHOLD * peak);
+      for (let i = 0; i < height * width; i++) weights[i] = Math.max(data[base + i] - floor, 0);
+      let mode = 0, modeMass = -1;
+      for (let my = 0; my < height; my++) {
+        for (let mx = 0; mx < width; mx++) {
+          let mass = 0;
+          for (let yy = Math.max(my - LOCAL_MODE_RADIUS, 0); yy <= Math.min(my + LOCAL_MODE_RADIUS, height - 1); yy++) {
+            for (let xx = Math.max(mx - LOCAL_MODE_RADIUS, 0); xx <= Math.min(mx + LOCAL_MODE_RADIUS, width - 1); xx++) {
+              mass += weights[yy * width + xx];
+            }
+          }
+          if (mass > modeMass) { modeMass = mass; mode = my * width + mx; }
+        }
+      }
+      const cx = mode % width, cy = Math.floor(mode / width);
       let total = 0, sx = 0, sy = 0;
-      for (let i = 0; i < height * width; i++) {
-        const w = data[base + i] - floor;
-        if (w > 0) {
+      for (let yy = Math.max(cy - LOCAL_WINDOW_RADIUS, 0); yy <= Math.min(cy + LOCAL_WINDOW_RADIUS, height - 1); yy++) {
+        for (let xx = Math.max(cx - LOCAL_WINDOW_RADIUS, 0); xx <= Math.min(cx + LOCAL_WINDOW_RADIUS, width - 1); xx++) {
+          const w = weights[yy * width + xx];
           total += w;
-          sx += w * (i % width);
-          sy += w * Math.floor(i / width);
+          sx += w * xx;
+          sy += w * yy;
         }
       }
       if (total > 0) {
