@@ -4,13 +4,15 @@
         [--frames 60] [--json docs/decode_study.json]
 
 Runs the initializer on every frame and DKD (init, then steps) once per clip, then decodes
-the same heatmaps by argmax, by the peak-relative centroid at several thresholds, and by
+the same heatmaps by argmax, by the peak-relative centroid at several thresholds, by the
+local centroid (the default) at several window radii (``local@R``) and thresholds
+(``local-t@T``), and by
 the centroid after a temporal prior (``prior@s``: each frame's heatmaps weighted by a
 Gaussian of sigma s x the size of the true box around the previous frame's keypoints), and
 the same prior scaled as a tracker would have to, by the previous keypoints' own extent
 (``extent@s``; neither is shipped: see the model card's Known gaps). The
-default threshold (``dkd_edge.eval.keypoints.CENTROID_THRESHOLD``) was chosen on the
-*train* split, so that the test-split eval is not tuned on. Prints and saves JSON.
+default decode's constants (``dkd_edge.eval.keypoints``) were chosen on the *train*
+split, so that the test-split eval is not tuned on. Prints and saves JSON.
 """
 
 from __future__ import annotations
@@ -25,7 +27,12 @@ import torch
 from tqdm import tqdm
 
 from dkd_edge.eval.evaluate import EVAL_SEED, TrackerFns, rendered_test_clips, track_frames
-from dkd_edge.eval.keypoints import decode_heatmaps, heatmap_to_image
+from dkd_edge.eval.keypoints import (
+    LOCAL_THRESHOLD,
+    LOCAL_WINDOW_RADIUS,
+    decode_heatmaps,
+    heatmap_to_image,
+)
 from dkd_edge.eval.pck import PCKAccumulator
 from dkd_edge.model.loading import load_model
 from dkd_edge.preprocess import normalise_nchw
@@ -33,6 +40,8 @@ from dkd_edge.preprocess import normalise_nchw
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 PRIOR_SIGMAS = (0.25, 0.3, 0.4, 0.5)
 EXTENT_SIGMAS = (0.3, 0.4, 0.6, 0.8)
+LOCAL_WINDOWS = (8, 12, 14, 16, 18, 20)
+LOCAL_THRESHOLDS = (0.0, 0.1, 0.2, 0.3)
 TRAIN_SPLIT_SEED = 777  # not the training renderer's seeds, not the eval's
 
 
@@ -75,8 +84,11 @@ def main() -> None:
     model, config, _ = load_model(args.checkpoint)
     trackers = {"initializer": TrackerFns(lambda x: (model.initializer(x), None), None),
                 "dkd": TrackerFns(model.init, model.step)}
-    decoders = {"argmax": ("argmax", 0.0)}
+    decoders: dict[str, tuple] = {"argmax": ("argmax", 0.0)}
     decoders.update({f"centroid@{t}": ("centroid", t) for t in THRESHOLDS})
+    decoders.update({f"local@{r}": ("local", LOCAL_THRESHOLD, r) for r in LOCAL_WINDOWS})
+    decoders.update({f"local-t@{t}": ("local", t, LOCAL_WINDOW_RADIUS)
+                     for t in LOCAL_THRESHOLDS})
     decoders.update({f"prior@{s}": ("prior", s) for s in PRIOR_SIGMAS})
     decoders.update({f"extent@{s}": ("extent", s) for s in EXTENT_SIGMAS})
     accs = {(mode, name): PCKAccumulator() for mode in trackers for name in decoders}
@@ -87,12 +99,12 @@ def main() -> None:
         frames = [normalise_nchw(f, config.mean, config.std) for f in clip.frames]
         for mode, fns in trackers.items():
             heatmaps = track_frames(fns, frames)
-            for name, (method, threshold) in decoders.items():
+            for name, (method, threshold, *window) in decoders.items():
                 if method in ("prior", "extent"):
                     box = clip.bbox if method == "prior" else None
                     coords = decode_with_prior(heatmaps, box, config.stride, threshold)
                 else:
-                    coords, _ = decode_heatmaps(heatmaps, method, threshold)
+                    coords, _ = decode_heatmaps(heatmaps, method, threshold, *window)
                 accs[(mode, name)].update(heatmap_to_image(coords, config.stride),
                                           clip.joints, clip.visibility, clip.bbox)
     table = {mode: {name: round(accs[(mode, name)].groups()["Mean"], 2) for name in decoders}
@@ -101,7 +113,8 @@ def main() -> None:
               "split": args.split, "clips": len(clips),
               "frames": int(sum(len(c.frames) for c in clips)), "pck": table,
               "per_group": {f"{mode}/{name}": accs[(mode, name)].groups()
-                            for mode in trackers for name in ("argmax", "centroid@0.3")},
+                            for mode in trackers
+                            for name in ("argmax", "centroid@0.3", f"local@{LOCAL_WINDOW_RADIUS}")},
               "seconds": round(time.perf_counter() - start, 1)}
     print(json.dumps(result, indent=1))
     if args.json:
