@@ -87,8 +87,9 @@ def build_manifest(*, config: DKDConfig, target: str, precision: str, folder: Pa
         "heatmaps": {"size": [config.heatmap_size, config.heatmap_size],
                      "stride": config.stride,
                      "decode": f"local centroid: weights max(h - {LOCAL_THRESHOLD} * peak, 0); "
-                               f"the mode is the ({2 * LOCAL_MODE_RADIUS + 1})^2 box with the "
-                               "most weight; keypoint = the weighted mean cell within "
+                               f"the mode is the {2 * LOCAL_MODE_RADIUS + 1} x "
+                               f"{2 * LOCAL_MODE_RADIUS + 1} box with the most weight; "
+                               "keypoint = the weighted mean cell within "
                                f"{LOCAL_WINDOW_RADIUS} cells of it (argmax cell when the peak "
                                "is not positive); score = peak; "
                                "image = (grid + 0.5) * stride - 0.5",
