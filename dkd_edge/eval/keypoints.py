@@ -84,7 +84,7 @@ def decode_heatmaps(heatmaps: np.ndarray, method: str = DEFAULT_DECODE,
       weight (the mode), then take the centroid of the weight within
       ``window_radius`` cells of it. It keeps what made the centroid better than the
       argmax (a broad response at the joint outweighs a lone spike on a distractor) without
-      being pulled toward a second response elsewhere on the map, such as the mirror limb.
+      being pulled toward a second response elsewhere on the map, such as another limb.
     - ``centroid``: the centroid of the weight over the whole map: the same peak-relative
       weights the kernel distillator pools with (the default until December 2026).
     - ``argmax``: the highest cell with a quarter-pixel step toward the higher neighbour.
