@@ -34,6 +34,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--reinit-every", type=int, default=0)
     parser.add_argument("--smoothing", action="store_true")
+    parser.add_argument("--decode", default=None,
+                        help="heatmap decode (local, centroid, argmax; default: the runtime's)")
     parser.add_argument("--json", type=Path, default=Path("runs/tracker_fps.json"))
     args = parser.parse_args()
 
@@ -41,8 +43,10 @@ def main() -> None:
     from dkd_edge.video import read_frames
 
     frames = list(read_frames(args.frames))
+    from dkd_edge.eval.keypoints import DEFAULT_DECODE
+
     tracker = PoseTracker(args.model, threads=args.threads, reinit_every=args.reinit_every,
-                          smoothing=args.smoothing)
+                          smoothing=args.smoothing, decode=args.decode or DEFAULT_DECODE)
     for frame in frames:  # warm pass
         tracker(frame)
     steps, inits = [], []
@@ -58,6 +62,7 @@ def main() -> None:
         "model": args.model, "backend": tracker.backend.name,
         "target": tracker.manifest["target"], "precision": tracker.manifest["precision"],
         "frame_size": list(frames[0].shape[:2]), "threads": args.threads,
+        "decode": tracker.decode,
         "frames": count, "loops": args.loops,
         "step_ms_median": statistics.median(steps), "step_ms_p90": percentile(steps, 90),
         "step_fps": 1000.0 / statistics.median(steps),

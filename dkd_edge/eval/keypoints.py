@@ -50,13 +50,14 @@ def _cell_grid(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
     return grid_y, grid_x
 
 
-def _box_sums(maps: np.ndarray, radius: int) -> np.ndarray:
-    """[N, H, W] -> the sum over each cell's (2 * radius + 1)^2 box (zero outside the map)."""
-    size = 2 * radius + 1
-    padded = np.pad(maps.astype(np.float64), ((0, 0), (radius + 1, radius), (radius + 1, radius)))
-    table = padded.cumsum(axis=1).cumsum(axis=2)
-    return (table[:, size:, size:] - table[:, :-size, size:] - table[:, size:, :-size]
-            + table[:, :-size, :-size])
+@lru_cache(maxsize=8)
+def _band(size: int, radius: int) -> np.ndarray:
+    """[size, size] 0/1 matrix with ones where |i - j| <= radius: ``band @ m @ band`` sums
+    each cell's (2 * radius + 1)^2 box of ``m`` (zero outside the map)."""
+    index = np.arange(size)
+    band = (np.abs(index[:, None] - index[None]) <= radius).astype(np.float32)
+    band.flags.writeable = False
+    return band
 
 
 def _weighted_centroid(weights: np.ndarray, fallback: np.ndarray, usable: np.ndarray,
@@ -109,12 +110,12 @@ def decode_heatmaps(heatmaps: np.ndarray, method: str = DEFAULT_DECODE,
     if method in ("centroid", "local"):
         weights = np.maximum(flat - threshold * np.maximum(scores, 0.0)[:, None], 0.0)
         if method == "local":
-            boxes = _box_sums(weights.reshape(-1, height, width), LOCAL_MODE_RADIUS)
+            maps = weights.reshape(-1, height, width)
+            boxes = _band(height, LOCAL_MODE_RADIUS) @ maps @ _band(width, LOCAL_MODE_RADIUS)
             mode_y, mode_x = np.divmod(boxes.reshape(len(flat), -1).argmax(axis=1), width)
-            grid_y, grid_x = _cell_grid(height, width)
-            near = ((np.abs(grid_y[None] - mode_y[:, None]) <= window_radius)
-                    & (np.abs(grid_x[None] - mode_x[:, None]) <= window_radius))
-            weights = weights * near
+            near_y = np.abs(np.arange(height)[None] - mode_y[:, None]) <= window_radius
+            near_x = np.abs(np.arange(width)[None] - mode_x[:, None]) <= window_radius
+            weights = (maps * near_y[:, :, None] * near_x[:, None, :]).reshape(len(flat), -1)
         coords = _weighted_centroid(weights, coords, scores > 0, height, width)
         return coords.reshape(*lead, 2), scores.reshape(*lead)
     maps = heatmaps.reshape(-1, height, width)
