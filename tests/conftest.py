@@ -13,6 +13,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("DKD_SHARED", REPO.parent / "shared"))
 PENN_ROOT = SHARED / "data" / "penn_action"
 JHMDB_ROOT = SHARED / "data" / "jhmdb_sample"
+LSPET_ROOT = SHARED / "data" / "lspet"
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +28,13 @@ def jhmdb_root() -> Path:
     if not (JHMDB_ROOT / "joint_positions").is_dir():
         pytest.fail(f"real JHMDB sample not found at {JHMDB_ROOT} (set DKD_SHARED)")
     return JHMDB_ROOT
+
+
+@pytest.fixture(scope="session")
+def lspet_root() -> Path:
+    if not (LSPET_ROOT / "joints.mat").is_file():
+        pytest.fail(f"real LSPET data not found at {LSPET_ROOT} (set DKD_SHARED)")
+    return LSPET_ROOT
 
 
 def _load_script(name: str) -> ModuleType:

@@ -4,6 +4,7 @@ import scipy.io
 
 from dkd_edge.data.penn_action import PennAction, read_penn_label
 from dkd_edge.errors import DatasetError
+from dkd_edge.skeleton import FLIP_PAIRS
 
 
 def test_all_real_label_files_load_with_official_split(penn_root):
@@ -45,7 +46,26 @@ def test_integer_typed_files_are_cast(penn_root):
 def test_invisible_joints_keep_visibility_zero(penn_root):
     label = read_penn_label(penn_root / "labels" / "0001.mat")
     raw = scipy.io.loadmat(str(penn_root / "labels" / "0001.mat"))
-    np.testing.assert_array_equal(label["visibility"], raw["visibility"].astype(bool))
+    person = list(FLIP_PAIRS)  # the file's left/right columns, exchanged
+    np.testing.assert_array_equal(label["visibility"], raw["visibility"].astype(bool)[:, person])
+
+
+def test_labels_are_read_person_centric(penn_root):
+    """The file's left_* columns are the person's right: in front views the person's left
+    shoulder (as read) lies on the image's right in most frames."""
+    from dkd_edge.data.penn_action import PennAction
+
+    dataset = PennAction(penn_root, "train")
+    right_of = []
+    for seq_id in dataset.ids[::5]:
+        label = dataset.label(seq_id)
+        if label["pose"] == "front":
+            both = label["visibility"][:, 1] & label["visibility"][:, 2]
+            right_of.append(label["joints"][both, 1, 0] > label["joints"][both, 2, 0])
+    assert np.concatenate(right_of).mean() > 0.9
+    raw = scipy.io.loadmat(str(penn_root / "labels" / "0001.mat"))
+    label = read_penn_label(penn_root / "labels" / "0001.mat")
+    np.testing.assert_allclose(label["joints"][:, 1, 0], raw["x"][:, 2])  # left <- file's right
 
 
 def test_frames_are_read_when_present(tmp_path, penn_root):

@@ -68,7 +68,8 @@ def test_joints_the_labels_mark_invisible_are_drawn_but_not_scored(train_sequenc
 
 def test_side_views_draw_the_side_the_labels_hide_as_the_far_side(penn_root):
     """Penn Action marks the far side's joints invisible far more often: in "left" views
-    that is the labelled-left side. The renderer shades and draws that side behind."""
+    (the person's left side towards the camera) that is the person's right. The renderer
+    shades and draws that side behind."""
     from dkd_edge.data.penn_action import PennAction
     from dkd_edge.data.render import DEPTH_ORDER, FAR_SIDE
 
@@ -84,13 +85,32 @@ def test_side_views_draw_the_side_the_labels_hide_as_the_far_side(penn_root):
         assert max(left, right) > 2 * min(left, right)
         assert FAR_SIDE[view] == hidden_side
         assert DEPTH_ORDER[view][:2] == (f"{hidden_side}_arm", f"{hidden_side}_leg")
+    assert FAR_SIDE == {"left": "right", "right": "left"}
 
 
-def test_facing_follows_the_labelled_left_right_axis():
+def test_facing_rule_agrees_with_penn_front_and_back_views(penn_root):
+    """Re-derived on the person-centric labels: front-view figures face the camera (their
+    left shoulder on the image's right), back-view figures face away."""
+    from dkd_edge.data.penn_action import PennAction
+    from dkd_edge.data.render import clip_torso_length
+
+    dataset = PennAction(penn_root, "test")
+    share = {"front": [], "back": []}
+    for seq_id in dataset.ids[::4]:
+        label = dataset.label(seq_id)
+        if label["pose"] in share:
+            facing = facing_per_frame(label["joints"], clip_torso_length(label["joints"]))
+            share[label["pose"]].append(facing)
+    front, back = np.concatenate(share["front"]), np.concatenate(share["back"])
+    assert (front == 1).mean() > 0.8 and (front == -1).mean() < 0.1
+    assert (back == -1).mean() > 0.5 and (back == 1).mean() < 0.25
+
+
+def test_facing_follows_the_persons_left_right_axis():
     joints = np.zeros((3, 13, 2), np.float32)
     joints[:, :, 1] = np.arange(13) * 10
-    joints[0, [1, 7], 0], joints[0, [2, 8], 0] = -10, 10  # labelled left on the image's left
-    joints[1, [1, 7], 0], joints[1, [2, 8], 0] = 10, -10  # mirrored
+    joints[0, [1, 7], 0], joints[0, [2, 8], 0] = 10, -10  # left on the image's right: facing us
+    joints[1, [1, 7], 0], joints[1, [2, 8], 0] = -10, 10  # mirrored: seen from behind
     joints[2, [1, 7], 0], joints[2, [2, 8], 0] = 1, -1  # edge-on
     facing = np.concatenate([facing_per_frame(joints[[k] * 5], torso_len=60.0) for k in range(3)])
     assert facing.reshape(3, 5)[:, 2].tolist() == [1, -1, 0]

@@ -11,19 +11,27 @@ from dkd_edge.errors import DkdError
 
 @click.group()
 def data() -> None:
-    """Dataset tools: statistics of Penn Action / Sub-JHMDB, and rendering video."""
+    """Dataset tools: statistics of Penn Action / Sub-JHMDB / LSPET, and rendering video."""
 
 
 @data.command()
 @click.option("--penn-root", type=click.Path(), help="Penn Action folder (holds labels/).")
 @click.option("--jhmdb-root", type=click.Path(), help="Sub-JHMDB folder (joint_positions/).")
-@click.option("--split", default="all", show_default=True, help="train, test or all.")
+@click.option("--lspet-root", type=click.Path(),
+              help="LSP / LSP Extended folder (joints.mat, images/).")
+@click.option("--split", default="all", show_default=True,
+              help="train, test or all (LSPET: train, val or all).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def stats(penn_root, jhmdb_root, split, as_json) -> None:
-    """Count sequences, splits and frames of a dataset folder."""
-    if bool(penn_root) == bool(jhmdb_root):
-        raise DkdError("give exactly one of --penn-root DIR or --jhmdb-root DIR")
-    if penn_root:
+def stats(penn_root, jhmdb_root, lspet_root, split, as_json) -> None:
+    """Count sequences, splits and frames (LSPET: images, skipped labels, joints)."""
+    if sum(bool(root) for root in (penn_root, jhmdb_root, lspet_root)) != 1:
+        raise DkdError("give exactly one of --penn-root DIR, --jhmdb-root DIR or "
+                       "--lspet-root DIR")
+    if lspet_root:
+        from dkd_edge.data.lspet import LSPET
+
+        result = LSPET(lspet_root, split).stats()
+    elif penn_root:
         from dkd_edge.data.penn_action import PennAction
 
         result = PennAction(penn_root, split).stats()

@@ -58,6 +58,17 @@ def info(checkpoint, config_name, as_json) -> None:
 @click.option("--max-frames", type=int, default=60, show_default=True)
 @click.option("--jhmdb-root", type=click.Path(), default=None,
               help="Also evaluate on the real Sub-JHMDB clips under this folder.")
+@click.option("--lspet-root", type=click.Path(), default=None,
+              help="Also evaluate on real pixels: the LSPET validation split under this folder "
+                   "(initializer per image, DKD over synthetic-motion clips).")
+@click.option("--lspet-limit", type=int, default=None,
+              help="At most N LSPET validation images (default: all 900).")
+@click.option("--lspet-frames", type=int, default=16, show_default=True,
+              help="Frames per LSPET synthetic-motion clip.")
+@click.option("--lspet-paired", is_flag=True,
+              help="Also run the initializer on every frame of the LSPET clips.")
+@click.option("--rendered/--no-rendered", default=True, show_default=True,
+              help="The rendered test-split rows (a regression guard).")
 @click.option("--no-qat", is_flag=True, help="Skip the DKD-QAT rows.")
 @click.option("--initializer-from", type=click.Path(), default=None,
               help="Use this checkpoint's pose initializer (same config) under the step path; "
@@ -68,14 +79,18 @@ def info(checkpoint, config_name, as_json) -> None:
                    "uses), the centroid over the whole map (the default before December 2026) or "
                    "the argmax cell.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def eval_command(checkpoint, penn_root, split, limit, max_frames, jhmdb_root, no_qat,
+def eval_command(checkpoint, penn_root, split, limit, max_frames, jhmdb_root, lspet_root,
+                 lspet_limit, lspet_frames, lspet_paired, rendered, no_qat,
                  initializer_from, decode, as_json) -> None:
-    """PCK@0.2 of the initializer, DKD and DKD-QAT on rendered test clips (and JHMDB)."""
+    """PCK@0.2 of the initializer, DKD and DKD-QAT on real pixels (LSPET, JHMDB, Penn Action
+    frames when present) and on rendered test clips (a regression guard)."""
     from dkd_edge.eval.report import run_eval
 
     result = run_eval(checkpoint, penn_root, limit, max_frames, jhmdb_root,
                       with_qat=not no_qat, progress=not as_json,
-                      initializer_from=initializer_from, decode=decode)
+                      initializer_from=initializer_from, decode=decode,
+                      lspet_root=lspet_root, lspet_limit=lspet_limit,
+                      lspet_frames=lspet_frames, lspet_paired=lspet_paired, rendered=rendered)
     if as_json:
         click.echo(json.dumps(result))
         return
@@ -83,6 +98,12 @@ def eval_command(checkpoint, penn_root, split, limit, max_frames, jhmdb_root, no
     click.echo(f"{'PCK@0.2':<22}" + "".join(f"{g:>7}" for g in groups))
     for name, table in result["per_group"].items():
         click.echo(f"{name:<22}" + "".join(f"{_fmt(table[g]):>7}" for g in groups))
+    for source in ("lspet", "penn_real"):
+        for name, table in result.get(source, {}).get("per_group", {}).items():
+            click.echo(f"{source + '_' + name:<22}"
+                       + "".join(f"{_fmt(table[g]):>7}" for g in groups))
+    if not rendered:
+        return
     for name, (low, high) in result["pck_ci95"].items():
         click.echo(f"{name}: mean {_fmt(result['pck'][name]).strip()}, 95 % interval over "
                    f"{result['clips']} clips {_fmt(low).strip()}-{_fmt(high).strip()}; "

@@ -20,6 +20,14 @@ from dkd_edge.model.config import DEFAULT_CONFIG
               help="init: initializer on frames; dkd: kernels on clips; qat: int8-aware.")
 @click.option("--penn-root", default="../shared/data/penn_action", show_default=True,
               type=click.Path(), help="Penn Action labels (the motion that is rendered).")
+@click.option("--data", type=click.Choice(["render", "lspet", "mixed"]), default="render",
+              show_default=True,
+              help="Training pixels: rendered Penn motion, real LSPET images (views for init, "
+                   "synthetic camera motion for dkd), or a mix.")
+@click.option("--lspet-root", default="../shared/data/lspet", show_default=True,
+              type=click.Path(), help="LSPET folder (joints.mat, images/) for --data lspet|mixed.")
+@click.option("--real-prob", type=click.FloatRange(0.0, 1.0), default=0.5, show_default=True,
+              help="With --data mixed: the share of clips drawn from LSPET.")
 @click.option("--out", default="runs", show_default=True, type=click.Path(),
               help="Run folder; stages write OUT/<config>/<stage>/.")
 @click.option("--steps", type=int, default=None, help="Optimizer steps (stage default).")
@@ -87,11 +95,13 @@ from dkd_edge.model.config import DEFAULT_CONFIG
 @click.option("--resume/--no-resume", default=True, show_default=True,
               help="Continue from the stage's last.pt when it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
-def train(config_name, overrides, stage, penn_root, out, steps, batch, clip_len, lr, adv_weight,
+def train(config_name, overrides, stage, penn_root, data, lspet_root, real_prob, out, steps,
+          batch, clip_len, lr, adv_weight,
           peak_weight, rounding_noise, swap_prob, drift_prob, double_prob, action_weights,
           mirror_prob, first_state, device, low_res_fraction, init_from, initializer_from, seed,
           save_every, stop_at, max_minutes, max_echo, workers, threads, resume, as_json) -> None:
-    """Train a DKD model stage on rendered Penn Action motion (resumable; torchrun-ready)."""
+    """Train a DKD model stage on rendered Penn Action motion and/or real LSPET images
+    (resumable; torchrun-ready)."""
     from dkd_edge.model.config import get_config, parse_overrides
     from dkd_edge.train.trainer import TrainOptions
     from dkd_edge.train.trainer import train as run
@@ -102,9 +112,14 @@ def train(config_name, overrides, stage, penn_root, out, steps, batch, clip_len,
         from dkd_edge.train.sampling import load_action_weights
 
         load_action_weights(action_weights)  # so does a bad weights file
+    if data != "render":
+        from dkd_edge.data.lspet import LSPET
+
+        LSPET(lspet_root, "train")  # a bad LSPET folder fails before any work
     summary = run(TrainOptions(
         config=config_name, config_overrides=config_overrides, stage=stage,
-        penn_root=penn_root, out=out, steps=steps,
+        penn_root=penn_root, data=data, lspet_root=lspet_root, real_prob=real_prob,
+        out=out, steps=steps,
         batch=batch, clip_len=clip_len, lr=lr, adv_weight=adv_weight, peak_weight=peak_weight,
         rounding_noise=rounding_noise, swap_prob=swap_prob, drift_prob=drift_prob,
         double_prob=double_prob,

@@ -26,6 +26,10 @@ VERSIONED = ("torch", "torchao", "onnx", "onnxscript", "onnxruntime", "coremltoo
              "litert-torch", "ai-edge-litert", "numpy")
 
 
+# Left and right are the person's own: ``left_wrist`` is the person's left wrist (on the
+# image's right when they face the camera).
+JOINT_CONVENTION = "person-centric"
+
 def tensor(name: str, shape, dtype: str) -> dict:
     return {"name": name, "shape": [int(s) for s in shape], "dtype": dtype}
 
@@ -57,6 +61,7 @@ def model_metadata(config: DKDConfig, target: str, precision: str, layout: str) 
         "dkd_edge.precision": precision,
         "dkd_edge.preprocessing": json.dumps({**config.preprocessing(), "layout": layout}),
         "dkd_edge.joints": json.dumps(list(config.joint_names)),
+        "dkd_edge.joint_convention": JOINT_CONVENTION,
         "dkd_edge.skeleton": json.dumps([list(e) for e in config.skeleton]),
         "dkd_edge.state": json.dumps({"name": "kernels", "shape": state,
                                       "layout": "[batch, joint, channel, ky, kx]"}),
@@ -66,7 +71,8 @@ def model_metadata(config: DKDConfig, target: str, precision: str, layout: str) 
 
 def build_manifest(*, config: DKDConfig, target: str, precision: str, folder: Path,
                    files: list[str], io: dict, layout: str, parity: dict | None,
-                   quantization: str | None, checkpoint: str, extra: dict) -> dict:
+                   quantization: str | None, checkpoint: str, extra: dict,
+                   model_version: str = "unversioned") -> dict:
     state_dtype = io["step"]["inputs"][1]["dtype"]
     return {
         "format": "dkd-edge-artifact",
@@ -83,6 +89,7 @@ def build_manifest(*, config: DKDConfig, target: str, precision: str, folder: Pa
                   "layout": "[batch, joint, channel, ky, kx]", "contract": STATE_CONTRACT},
         "preprocessing": {**config.preprocessing(), "layout": layout},
         "joints": list(config.joint_names),
+        "joint_convention": JOINT_CONVENTION,
         "skeleton": [list(e) for e in config.skeleton],
         "heatmaps": {"size": [config.heatmap_size, config.heatmap_size],
                      "stride": config.stride,
@@ -98,7 +105,7 @@ def build_manifest(*, config: DKDConfig, target: str, precision: str, folder: Pa
         "quantization": quantization,
         "parity": parity,
         "versions": versions(),
-        "source": {"checkpoint": checkpoint},
+        "source": {"checkpoint": checkpoint, "model_version": model_version},
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         **extra,
     }

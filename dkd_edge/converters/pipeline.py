@@ -135,6 +135,7 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
             io=module.describe_io(graphs, options), layout=layout, parity=parity,
             quantization=graphs.quantization,
             checkpoint=str(checkpoint) if checkpoint else f"bundled:{config.name}",
+            model_version=str(data.get("model_version", "unversioned")),
             extra=getattr(module, "manifest_extra", lambda o: {})(options))
         if graphs.quantization:
             from dkd_edge.quant.scope import int8_layers

@@ -4,7 +4,12 @@ Quirks handled (see ``shared/data/README.md``):
 - numeric fields are float64 in most files but uint8/uint16 in some: everything is cast;
 - sequences 1154 and 1865 have one bbox row fewer than frames: the last row is repeated;
 - invisible joints sit at dummy coordinates near (0.75, 0.75): they keep visibility 0;
-- some visible joints lie outside the image: kept as annotated.
+- some visible joints lie outside the image: kept as annotated;
+- **left and right are the person's opposite in the label files**: the columns labelled
+  ``left_*`` hold the person's right side (in front views the labelled left shoulder lies on
+  the image's left in 96 % of frames; see ``shared/data/README.md``). ``read_penn_label``
+  exchanges each left/right pair, so every array it returns is person-centric in
+  ``PENN_JOINTS`` order: ``left_wrist`` is the person's left wrist.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import numpy as np
 from dkd_edge.data.matfile import load_mat, scalar, text
 from dkd_edge.data.sample import FrameSequence, PoseSequence
 from dkd_edge.errors import DatasetError
+from dkd_edge.skeleton import FLIP_PAIRS
 
 REQUIRED_FIELDS = ("x", "y", "visibility", "train")
 SPLITS = ("train", "test", "all")
@@ -39,7 +45,8 @@ def _bbox_from_joints(joints: np.ndarray, visibility: np.ndarray) -> np.ndarray:
 
 
 def read_penn_label(path: Path) -> dict:
-    """Read one Penn Action label file into plain arrays, quirks repaired."""
+    """Read one Penn Action label file into plain arrays, quirks repaired, joints in
+    person-centric ``PENN_JOINTS`` order (the file's left/right columns exchanged)."""
     data = load_mat(path, REQUIRED_FIELDS)
     x = np.asarray(data["x"], np.float32)
     y = np.asarray(data["y"], np.float32)
@@ -49,8 +56,10 @@ def read_penn_label(path: Path) -> dict:
             f"{path}: x, y and visibility must all be nframes x 13, got "
             f"{x.shape}, {y.shape}, {vis.shape}"
         )
-    joints = np.stack([x, y], axis=-1)
-    visibility = vis.astype(bool)
+    # The files' left_* columns are the person's right: exchange each pair (module docstring).
+    person = list(FLIP_PAIRS)
+    joints = np.stack([x, y], axis=-1)[:, person]
+    visibility = vis.astype(bool)[:, person]
     n = joints.shape[0]
     if "bbox" in data and np.asarray(data["bbox"]).size:
         bbox = np.asarray(data["bbox"], np.float32).reshape(-1, 4)

@@ -36,20 +36,19 @@ LIMBS = {
 HAND = {"left_arm": 5, "right_arm": 6}
 FOOT = {"left_leg": 11, "right_leg": 12}
 
-# Drawing order (back to front) for each Penn Action view.
-# In Penn Action's "left" views the person faces the image's left, their left side towards
-# the camera, and their labelled *left* limbs are the far ones: Penn's labelled left is the
-# person's right (see ``facing_per_frame``). The labels agree: in "left" views the joints
-# labelled left are marked invisible in 40-42 % of frames, those labelled right in 13-16 %
-# (both splits; "right" views the other way round). The renderer before December 2026 drew
-# the labelled-left limbs near instead (``RenderConfig.far_side_from_labels=False``).
+# Drawing order (back to front) for each Penn Action view, on person-centric joints (the
+# loader exchanges the label files' left/right columns). In Penn Action's "left" views the
+# person's left side faces the camera and they look towards the image's left, so their
+# right limbs are the far ones. The labels agree: in "left" views the person's right joints
+# are marked invisible in 40-42 % of frames, their left ones in 13-16 % (both splits;
+# "right" views the other way round).
 DEPTH_ORDER = {
-    "front": ("left_leg", "right_leg", "torso", "left_arm", "right_arm", "head"),
-    "back": ("left_arm", "right_arm", "left_leg", "right_leg", "torso", "head"),
-    "left": ("left_arm", "left_leg", "torso", "head", "right_leg", "right_arm"),
-    "right": ("right_arm", "right_leg", "torso", "head", "left_leg", "left_arm"),
+    "front": ("right_leg", "left_leg", "torso", "right_arm", "left_arm", "head"),
+    "back": ("right_arm", "left_arm", "right_leg", "left_leg", "torso", "head"),
+    "left": ("right_arm", "right_leg", "torso", "head", "left_leg", "left_arm"),
+    "right": ("left_arm", "left_leg", "torso", "head", "right_leg", "right_arm"),
 }
-FAR_SIDE = {"left": "left", "right": "right"}
+FAR_SIDE = {"left": "right", "right": "left"}
 _MIRRORED_SIDE = {"left": "right", "right": "left"}  # the old renderer's side-view depth
 
 
@@ -90,7 +89,7 @@ class RenderedClip:
     drawn: np.ndarray | None = None
 
 
-# A frame counts as facing the camera (or away) when the labelled left-to-right axis of the
+# A frame counts as facing the camera (or away) when the person's left-to-right axis of the
 # shoulders and hips spans at least this share of the torso length; in between it is a profile.
 FACING_THRESHOLD = 0.2
 
@@ -109,11 +108,11 @@ def clip_torso_length(joints: np.ndarray) -> float:
 def facing_per_frame(joints: np.ndarray, torso_len: float) -> np.ndarray:
     """Per frame: +1 faces the camera, -1 faces away, 0 profile, from the labels' geometry.
 
-    Follows Penn Action's own convention, not anatomy: in its front-view clips the joint
-    labelled left lies on the image's left in 97 % of frames (back views: on the right in 82 %).
-    So a figure whose labelled left shoulder and hip are on the image's left shows its face.
+    Person-centric joints: a person facing the camera has their left shoulder and hip on the
+    image's right (Penn Action's front views: 96 % of frames once its labels are read
+    person-centric; back views: on the image's left in 82 %).
     """
-    axis = ((joints[:, 1] - joints[:, 2]) + (joints[:, 7] - joints[:, 8]))[:, :1] / 2
+    axis = ((joints[:, 2] - joints[:, 1]) + (joints[:, 8] - joints[:, 7]))[:, :1] / 2
     across = _smooth(axis.astype(np.float32), 5)[:, 0] / max(torso_len, 1e-6)
     facing = np.zeros(len(across), np.int8)
     facing[across <= -FACING_THRESHOLD] = 1

@@ -13,7 +13,9 @@ from dkd_edge.skeleton import PENN_JOINTS, SKELETON
 class DKDConfig:
     """Everything needed to rebuild a DKD model and to feed it correctly.
 
-    Architecture: the initializer's stage widths, the frame encoder's widths, and the pose
+    Architecture: the initializer's backbone (``mobilenet``: our own, trained from scratch,
+    sized by ``init_widths``; or ``efficientnet_lite0|1|2``, ImageNet-pretrained), its
+    decoder width ``init_head``, the frame encoder's widths, and the pose
     kernels' shape [joints, kernel_channels, kernel_size, kernel_size]. ``kernel_channels``
     includes ``coord_channels`` fixed position channels (x, y, x^2 + y^2), which let a
     kernel carry where its joint was as well as what it looked like.
@@ -45,6 +47,7 @@ class DKDConfig:
     input_size: int = 256
     stride: int = 4
     num_joints: int = len(PENN_JOINTS)
+    init_backbone: str = "mobilenet"
     init_widths: tuple[int, ...] = (16, 24, 32, 64, 96, 160)
     init_expand: int = 6
     init_head: int = 64
@@ -129,7 +132,8 @@ register(DKDConfig(
     init_widths=(8, 8, 16, 16, 24, 32), init_expand=2, init_head=16,
     encoder_widths=(8, 8, 16, 16), encoder_features=8, kernel_channels=8, kernel_size=3,
 ))
-register(DKDConfig(name="dkd-small", init_head=96, kernel_channels=40, kernel_size=1,
+register(DKDConfig(name="dkd-small", init_backbone="efficientnet_lite0", init_head=96,
+                   kernel_channels=40, kernel_size=1,
                    encoder_blocks=(2, 2, 6), position_frequencies=(1, 2, 4, 8),
                    static_head=True, pool_threshold=0.5))
 register(DKDConfig(
@@ -141,7 +145,7 @@ register(DKDConfig(
 DEFAULT_CONFIG = "dkd-small"
 
 # Fields that ``--set`` may change: the architecture's numbers, not names or label layouts.
-_NOT_SETTABLE = {"name", "joint_names", "skeleton", "extra", "channel_order"}
+_NOT_SETTABLE = {"name", "joint_names", "skeleton", "extra", "channel_order", "init_backbone"}
 
 
 def parse_overrides(pairs: tuple[str, ...] | list[str]) -> dict:

@@ -19,7 +19,7 @@ from torch import nn
 
 from dkd_edge.model.config import DKDConfig
 from dkd_edge.model.kernels import KernelDistillator, KernelMatcher
-from dkd_edge.model.networks import FrameEncoder, PoseInitializer
+from dkd_edge.model.networks import FrameEncoder, build_initializer
 
 
 class DKD(nn.Module):
@@ -28,7 +28,7 @@ class DKD(nn.Module):
     def __init__(self, config: DKDConfig):
         super().__init__()
         self.config = config
-        self.initializer = PoseInitializer(config)
+        self.initializer = build_initializer(config)
         self.encoder = FrameEncoder(config)
         self.distillator = KernelDistillator(config)
         self.matcher = KernelMatcher(config)

@@ -1,8 +1,9 @@
 """Stage ``qat``: quantization-aware fine-tuning of the init and step graphs together.
 
 Both graphs are exported at batch 1 (the shapes that are converted), prepared with the
-SDK's quantizer, and trained on rendered clips: init on the first frame, then steps with the
-kernel state fed back, heatmap MSE on every frame. Clips are accumulated to the batch size.
+SDK's quantizer, and trained on the clips ``--data`` names (as in the other stages): init on
+the first frame, then steps with the kernel state fed back, heatmap MSE on every frame.
+Clips are accumulated to the batch size.
 The checkpoint stores the float model and the two prepared graphs' state dicts; loading
 re-exports and re-prepares the graphs, then loads that state.
 """
@@ -88,9 +89,13 @@ def add_rounding_noise(graph: torch.nn.Module, probability: float) -> int:
 
 
 def train_qat(options) -> dict:
-    from dkd_edge.train.data import RenderedClips
-    from dkd_edge.train.sampling import load_action_weights
-    from dkd_edge.train.trainer import _lr_at, _starting_model, heatmap_loss, stage_dir
+    from dkd_edge.train.trainer import (
+        _lr_at,
+        _starting_model,
+        heatmap_loss,
+        stage_dir,
+        training_dataset,
+    )
 
     model = _starting_model(options, None)
     config = model.config
@@ -113,11 +118,8 @@ def train_qat(options) -> dict:
         optimizer.load_state_dict(state["optimizer"])
         done = int(state["step"])
         print(f"resuming qat from {last} at step {done}")
-    dataset = RenderedClips(options.penn_root, "train", options.clip_len, config.input_size,
-                            config.stride, config.heatmap_sigma, config.mean, config.std,
-                            seed=options.seed * 1000 + 999,
-                            action_weights=load_action_weights(options.action_weights)
-                            if options.action_weights else None)
+    dataset = training_dataset(options, config, config.input_size,
+                               seed=options.seed * 1000 + 999)
     stream = iter(torch.utils.data.DataLoader(dataset, batch_size=1,
                                               num_workers=options.workers))
     out.mkdir(parents=True, exist_ok=True)

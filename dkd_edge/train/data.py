@@ -1,4 +1,5 @@
-"""An endless stream of rendered training clips from Penn Action motion."""
+"""Endless streams of training clips: rendered from Penn Action motion, real LSPET images
+(single augmented views, or under synthetic camera motion), or a mix of the two."""
 
 from __future__ import annotations
 
@@ -117,3 +118,79 @@ class RenderedClips(IterableDataset):
         rng = np.random.default_rng(entropy)
         while True:
             yield self.sample(rng)
+
+
+class LspetClips(IterableDataset):
+    """Yields the same dicts as ``RenderedClips`` from real LSPET training images.
+
+    ``mode="views"``: ``clip_len`` independent augmented views (the initializer's stage);
+    ``mode="motion"``: one image under smooth synthetic camera motion over ``clip_len`` frames
+    (``dkd_edge.data.synthetic_motion``). Validation images are never drawn.
+    Joints that are not annotated get weight 0.
+    """
+
+    def __init__(self, lspet_root, clip_len: int, image_size: int, stride: int, sigma: float,
+                 mean, std, mode: str = "views", seed: int = 0, resume_step: int = 0):
+        super().__init__()
+        from dkd_edge.data.lspet import LSPET
+
+        self.dataset = LSPET(lspet_root, "train")
+        self.clip_len, self.image_size, self.stride, self.sigma = (
+            clip_len, image_size, stride, sigma)
+        self.mean, self.std, self.mode = mean, std, mode
+        self.seed, self.resume_step = seed, resume_step
+
+    def sample(self, rng: np.random.Generator) -> dict:
+        from dkd_edge.data.synthetic_motion import augmented_view, colour_jitter, motion_clip
+
+        item = self.dataset[int(rng.integers(len(self.dataset)))]
+        image = item.load()
+        size = self.image_size
+        if self.mode == "views":
+            views = [augmented_view(image, item.joints, item.annotated, size, rng)
+                     for _ in range(self.clip_len)]
+            frames = np.stack([v[0] for v in views])
+            joints = np.stack([v[1] for v in views])
+            annotated = np.stack([v[2] for v in views])
+            visibility = annotated
+        else:
+            clip = motion_clip(image, item.joints, item.annotated, size, self.clip_len, rng)
+            frames = colour_jitter(clip["frames"], rng)
+            joints, annotated, visibility = clip["joints"], clip["annotated"], clip["visibility"]
+        weights = in_frame(joints, size) * annotated
+        boxes = np.stack([np.r_[j[a].min(0), j[a].max(0)] if a.any() else np.zeros(4)
+                          for j, a in zip(joints, annotated)]).astype(np.float32)
+        return {
+            "frames": normalise(frames, self.mean, self.std),
+            "heatmaps": torch.from_numpy(
+                gaussian_heatmaps(joints, size // self.stride, self.stride, self.sigma)),
+            "weights": torch.from_numpy(weights.astype(np.float32)),
+            "joints": torch.from_numpy(joints),
+            "visibility": torch.from_numpy(visibility),
+            "bbox": torch.from_numpy(boxes),
+        }
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        worker = info.id if info is not None else 0
+        entropy = [self.seed, worker, 1] + ([self.resume_step] if self.resume_step else [])
+        rng = np.random.default_rng(entropy)
+        while True:
+            yield self.sample(rng)
+
+
+class MixedClips(IterableDataset):
+    """Draws each clip from ``real`` with probability ``real_prob``, else from ``rendered``."""
+
+    def __init__(self, real: IterableDataset, rendered: IterableDataset, real_prob: float,
+                 seed: int = 0):
+        super().__init__()
+        self.real, self.rendered, self.real_prob, self.seed = real, rendered, real_prob, seed
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        rng = np.random.default_rng([self.seed, info.id if info is not None else 0, 2,
+                                     self.real.resume_step])
+        real, rendered = iter(self.real), iter(self.rendered)
+        while True:
+            yield next(real) if rng.random() < self.real_prob else next(rendered)

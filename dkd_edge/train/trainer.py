@@ -51,6 +51,7 @@ from dkd_edge.device import resolve_device
 from dkd_edge.errors import DkdError
 from dkd_edge.model import DKD, DKDConfig, TemporalDiscriminator, get_config
 from dkd_edge.model.loading import load_initializer
+from dkd_edge.model.networks import load_pretrained_backbone
 from dkd_edge.train.checkpoint import (
     checkpoint_config,
     float_state,
@@ -58,7 +59,7 @@ from dkd_edge.train.checkpoint import (
     load_model_state,
     save_checkpoint,
 )
-from dkd_edge.train.data import RenderedClips
+from dkd_edge.train.data import LspetClips, MixedClips, RenderedClips
 from dkd_edge.train.echo import EchoingBatches, echo_view
 from dkd_edge.train.losses import (
     discriminator_loss,
@@ -73,6 +74,9 @@ STAGES = ("init", "dkd", "qat")
 # Where a training rollout's first heatmaps come from: the frozen initializer (as in
 # inference) or the rendered truth (no initializer pass; swaps and drift still apply).
 FIRST_STATES = ("initializer", "truth")
+# render: Penn Action motion, rendered; lspet: real LSPET images (augmented views for the
+# initializer, synthetic camera motion for the step path); mixed: each clip from either.
+DATA_SOURCES = ("render", "lspet", "mixed")
 STAGE_DEFAULTS = {
     "init": {"steps": 2000, "batch": 16, "clip_len": 4, "lr": 2e-3},
     "dkd": {"steps": 2500, "batch": 4, "clip_len": 6, "lr": 2e-3},
@@ -89,6 +93,9 @@ class TrainOptions:
     config_overrides: dict = field(default_factory=dict)
     stage: str = "init"
     penn_root: str = "../shared/data/penn_action"
+    data: str = "render"
+    lspet_root: str = "../shared/data/lspet"
+    real_prob: float = 0.5
     out: str = "runs"
     steps: int | None = None
     batch: int | None = None
@@ -124,6 +131,9 @@ class TrainOptions:
             raise DkdError(f"time budget {self.time_budget_s} s: give a positive number")
         if self.max_echo < 0:
             raise DkdError(f"max echo {self.max_echo}: give 0 (off) or more")
+        if self.data not in DATA_SOURCES:
+            raise DkdError(f"unknown training data {self.data!r}: use one of "
+                           f"{', '.join(DATA_SOURCES)}")
         if self.first_state not in FIRST_STATES:
             raise DkdError(f"unknown first state {self.first_state!r}: use one of "
                            f"{', '.join(FIRST_STATES)}")
@@ -251,17 +261,34 @@ def _lr_at(step: int, total: int, peak: float, time_progress: float = 0.0) -> fl
     return peak * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
+def training_dataset(options: TrainOptions, config: DKDConfig, size: int, seed: int,
+                     resume_step: int = 0):
+    """The clip stream ``options.data`` names: rendered, LSPET (views for the init stage,
+    synthetic camera motion otherwise) or a mix of the two."""
+    dataset = None
+    if options.data != "lspet":
+        dataset = RenderedClips(
+            options.penn_root, "train", options.clip_len, size, config.stride,
+            config.heatmap_sigma, config.mean, config.std, seed=seed,
+            action_weights=load_action_weights(options.action_weights)
+            if options.action_weights else None,
+            mirror_prob=options.mirror_prob,
+            resume_step=resume_step,
+        )
+    if options.data != "render":
+        real = LspetClips(options.lspet_root, options.clip_len, size, config.stride,
+                          config.heatmap_sigma, config.mean, config.std,
+                          mode="views" if options.stage == "init" else "motion",
+                          seed=seed, resume_step=resume_step)
+        dataset = real if dataset is None else MixedClips(real, dataset, options.real_prob,
+                                                          seed)
+    return dataset
+
+
 def _loader(options: TrainOptions, config: DKDConfig, size: int, rank: int, clips: int,
             pin_memory: bool = False, resume_step: int = 0):
-    dataset = RenderedClips(
-        options.penn_root, "train", options.clip_len, size, config.stride,
-        config.heatmap_sigma, config.mean, config.std,
-        seed=options.seed * 1000 + rank * 7 + size,
-        action_weights=load_action_weights(options.action_weights) if options.action_weights
-        else None,
-        mirror_prob=options.mirror_prob,
-        resume_step=resume_step,
-    )
+    dataset = training_dataset(options, config, size, options.seed * 1000 + rank * 7 + size,
+                               resume_step)
     loader = iter(DataLoader(dataset, batch_size=clips, num_workers=options.workers,
                              persistent_workers=options.workers > 0, pin_memory=pin_memory))
     return EchoingBatches(loader, options.max_echo) if options.max_echo else loader
@@ -293,6 +320,9 @@ def _starting_model(options: TrainOptions, config: DKDConfig | None = None) -> D
         if fresh:
             print(f"{source}: {len(fresh)} new parameter(s) start fresh: "
                   f"{', '.join(fresh[:4])}{' ...' if len(fresh) > 4 else ''}")
+    elif config.init_backbone != "mobilenet":  # a fresh initializer starts from ImageNet
+        loaded = load_pretrained_backbone(model.initializer)
+        print(f"{config.init_backbone}: {loaded} pretrained ImageNet tensors loaded")
     if options.initializer_from:
         load_initializer(model, options.initializer_from)
     return model
@@ -320,7 +350,8 @@ def train(options: TrainOptions) -> dict:
     model = _starting_model(options, config).to(device)
     if options.stage == "init":
         objective = InitializerObjective(model, options.peak_weight)
-        params = list(model.initializer.parameters())
+        params = (model.initializer.freeze_early() if hasattr(model.initializer, "freeze_early")
+                  else list(model.initializer.parameters()))
         clips = max(1, options.batch // options.clip_len)
     else:
         objective = RolloutObjective(model, options.peak_weight, options.drift_prob,
