@@ -1,6 +1,9 @@
 """Pack a trained checkpoint into the weights shipped inside the package.
 
-    python -m dkd_edge.model.bundle runs/dkd-small/qat/final.pt dkd_edge/weights/dkd-small.pt
+    python -m dkd_edge.model.bundle runs/dkd-small/qat/final.pt dkd_edge/weights/dkd-small.pt \
+        --version v5.0
+
+The version string travels with the weights into every manifest (``source.model_version``).
 
 Large float weight tensors are stored as float16 (they load back as float32), quantization
 parameters, small tensors and the QAT step graph stay exact, and training-only fields are
@@ -12,7 +15,7 @@ from the checkpoint, 0.987 from a float16 bundle).
 
 from __future__ import annotations
 
-import sys
+import argparse
 from pathlib import Path
 
 import torch
@@ -36,7 +39,8 @@ def _shrink(state: dict) -> dict:
     return out
 
 
-def bundle(source: str | Path, destination: str | Path) -> Path:
+def bundle(source: str | Path, destination: str | Path, version: str = "unversioned") -> Path:
+    """Pack ``source`` into ``destination`` as model ``version``."""
     data = load_checkpoint(source)
     payload = {key: data[key] for key in ("config", "preprocessing", "stage", "step")
                if key in data}
@@ -47,12 +51,16 @@ def bundle(source: str | Path, destination: str | Path) -> Path:
                           if graph == "step" else _shrink(state)
                           for graph, state in data["qat"].items()}
     payload["bundled_from"] = str(source)
+    payload["model_version"] = version
     save_checkpoint(Path(destination), payload)
     return Path(destination)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        raise SystemExit("usage: python -m dkd_edge.model.bundle SOURCE.pt DEST.pt")
-    path = bundle(sys.argv[1], sys.argv[2])
+    parser = argparse.ArgumentParser(description="Pack a checkpoint into bundled weights.")
+    parser.add_argument("source")
+    parser.add_argument("destination")
+    parser.add_argument("--version", default="unversioned", help="e.g. v5.0")
+    args = parser.parse_args()
+    path = bundle(args.source, args.destination, args.version)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")

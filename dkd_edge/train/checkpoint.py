@@ -35,7 +35,8 @@ def load_checkpoint(path: str | Path) -> dict:
     if not path.is_file():
         raise DkdError(f"{path}: checkpoint not found")
     try:
-        data = torch.load(path, map_location="cpu", weights_only=False)
+        # Tensors and plain containers only: a pickled payload is refused, never run.
+        data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
         raise DkdError(f"{path}: not a readable checkpoint ({type(exc).__name__}); "
                        "re-download or re-train it") from exc
@@ -77,3 +78,31 @@ def load_model_state(model: torch.nn.Module, state: dict, source: str,
         raise DkdError(f"{source}: weights do not fit this model config ({first}); "
                        "pass the --config (and any --set) the checkpoint was trained with"
                        ) from exc
+
+
+# Joint-specific tensors and the axis that indexes joints (everything else in a DKD model is
+# shared across joints, so permuting these permutes the joints the model predicts).
+_JOINT_AXES = (("initializer.out.weight", 0), ("initializer.out.bias", 0),
+               ("matcher.bias", 1), ("matcher.static.weight", 0))
+
+
+def exchange_joint_sides(state: dict, observers: tuple[str, ...] = ()) -> dict:
+    """A state dict with every left/right joint pair exchanged (``FLIP_PAIRS``).
+
+    For weights trained before December 2026, when Penn Action's ``left_*`` columns (the
+    person's right) were read as the person's left. ``observers`` names per-channel
+    quantization observers of the initializer's output conv (QAT graphs), whose entries
+    follow its channels.
+    """
+    from dkd_edge.skeleton import FLIP_PAIRS
+
+    order = torch.tensor(FLIP_PAIRS)
+    out = dict(state)
+    for name, value in state.items():
+        for suffix, axis in _JOINT_AXES:
+            if name.endswith(suffix) and value.shape[axis] == len(FLIP_PAIRS):
+                out[name] = value.index_select(axis, order)
+        if any(name.startswith(prefix) for prefix in observers) and value.ndim == 1 \
+                and value.shape[0] == len(FLIP_PAIRS):
+            out[name] = value.index_select(0, order)
+    return out
