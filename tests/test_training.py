@@ -11,6 +11,7 @@ import torch
 from click.testing import CliRunner
 
 from dkd_edge.cli import cli
+from dkd_edge.data.lspet import LSPET
 from dkd_edge.errors import DkdError
 from dkd_edge.train.checkpoint import load_checkpoint
 from dkd_edge.train.trainer import TrainOptions, train
@@ -342,3 +343,36 @@ def test_normalise_moves_channels_first_and_applies_mean_std():
     assert x.shape == (2, 3, 8, 6) and x.dtype == torch.float32 and x.is_contiguous()
     expected = (frames / 255.0 - np.array(mean)) / np.array(std)
     np.testing.assert_allclose(x.numpy(), expected.transpose(0, 3, 1, 2), atol=1e-5)
+
+
+@pytest.mark.parametrize("stage, data", [("init", "lspet"), ("dkd", "mixed"), ("qat", "mixed")])
+def test_real_pixel_training_data(tmp_path, tiny_run, lspet_root, stage, data):
+    """--data lspet|mixed: LSPET views for the initializer, synthetic-motion clips mixed with
+    rendered ones for the step path and QAT; checkpoints record the data source."""
+    out, common = tiny_run
+    previous = {"init": None, "dkd": "init", "qat": "dkd"}[stage]
+    summary = train(TrainOptions(
+        stage=stage, steps=2, batch=2, clip_len=1 if stage == "init" else 3, data=data,
+        lspet_root=str(lspet_root), real_prob=0.5,
+        init_from=str(out / "dkd-tiny" / previous / "final.pt") if previous else None,
+        **{**common, "out": str(tmp_path)}))
+    data_used = load_checkpoint(summary["final"])["options"]["data"]
+    assert data_used == data
+    with pytest.raises(DkdError, match="unknown training data"):
+        TrainOptions(stage="dkd", data="imagenet").resolved()
+
+
+def test_lspet_clips_weight_only_annotated_joints(lspet_root):
+    from dkd_edge.train.data import LspetClips
+
+    clips = LspetClips(lspet_root, 4, 64, 4, 1.0, (0.5,) * 3, (0.25,) * 3, mode="motion")
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        sample = clips.sample(rng)
+        assert sample["frames"].shape == (4, 3, 64, 64)
+        assert sample["heatmaps"].shape == (4, 13, 16, 16)
+        # joints outside the frame or never annotated weigh nothing
+        outside = ~((sample["joints"] >= 0) & (sample["joints"] <= 63)).all(-1)
+        assert (sample["weights"][outside] == 0).all()
+    validation = {item.name for item in LSPET(lspet_root, "val").items}
+    assert not {item.name for item in clips.dataset.items} & validation

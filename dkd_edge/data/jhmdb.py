@@ -9,9 +9,9 @@ Files read:
 
 JHMDB's 15 joints (0-based): 0 neck, 1 belly, 2 face, 3 R shoulder, 4 L shoulder, 5 R hip,
 6 L hip, 7 R elbow, 8 L elbow, 9 R knee, 10 L knee, 11 R wrist, 12 L wrist, 13 R ankle,
-14 L ankle ("right" is the person's right). They map onto the 13 Penn joints as
-``JHMDB_TO_PENN`` says: Penn's head is JHMDB's face; neck and belly have no Penn joint and
-are dropped.
+14 L ankle ("right" is the person's right). They map by name onto our 13 person-centric
+joints as ``JHMDB_TO_PENN`` says (left onto left): the head is JHMDB's face; neck and belly
+have no joint of ours and are dropped.
 """
 
 from __future__ import annotations

@@ -89,6 +89,17 @@ def relu(x):
     return np.maximum(_f(x), 0)
 
 
+@op("clip")
+def clip(x, alpha, beta):
+    """ReLU6 and other clamps (EfficientNet-Lite's activations)."""
+    return np.clip(_f(x), np.float32(alpha), np.float32(beta))
+
+
+@op("relu6")
+def relu6(x):
+    return np.clip(_f(x), 0, 6)
+
+
 @op("sigmoid")
 def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-_f(x)))
