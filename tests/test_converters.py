@@ -112,6 +112,8 @@ def test_cli_contract_and_table(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert {"target", "precision", "files", "inputs", "outputs", "init", "state",
             "parity"} <= set(manifest)
+    assert manifest["joint_convention"] == "person-centric"
+    assert manifest["source"]["model_version"] == "tiny-v5.0"
     again = CliRunner().invoke(cli, ["convert", "--target", "onnx", "--checkpoint", str(TINY),
                                      "--out", str(out)])
     assert again.exit_code == 2 and "exists" in again.output and "--force" in again.output

@@ -71,3 +71,37 @@ def test_data_stats_cli(lspet_root):
     assert (stats["images"], stats["skipped"]) == (9000, 1000) and stats["joints"] > 90000
     missing = CliRunner().invoke(cli, ["data", "stats", "--lspet-root", "/nonexistent"])
     assert missing.exit_code == 2 and "LSPET folder not found" in missing.output
+
+
+def test_eval_lspet_reports_both_figures_with_intervals(lspet_root):
+    from dkd_edge.model.loading import bundled_checkpoint
+
+    args = ["eval", "--checkpoint", str(bundled_checkpoint("dkd-tiny")), "--no-rendered",
+            "--no-qat", "--lspet-root", str(lspet_root), "--lspet-limit", "3",
+            "--lspet-frames", "4", "--lspet-paired", "--json"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    lspet = json.loads(result.output)["lspet"]
+    assert lspet["images"] == 3 and lspet["frames_per_clip"] == 4
+    assert set(lspet["pck"]) == {"initializer", "dkd", "initializer_clips"}
+    assert set(lspet["per_joint"]["dkd"]) >= {"left_wrist", "right_ankle", "head"}
+    assert len(lspet["pck_ci95"]["dkd"]) == 2 and len(lspet["per_image"]["dkd"]) == 3
+    bad = CliRunner().invoke(cli, [*args[:-1], "--lspet-limit", "0"])
+    assert bad.exit_code == 2 and "--lspet-limit must be at least 1" in bad.output
+
+
+def test_penn_action_frames_on_disk_are_evaluated_as_real_video(tmp_path, penn_root):
+    """A Penn Action folder with frames/ beside labels/ gets real-video rows (here the frames
+    are rendered ones written in the dataset's layout)."""
+    from dkd_edge.data.render import RenderConfig
+    from dkd_edge.data.render_job import render_penn_split
+    from dkd_edge.eval.report import run_eval
+    from dkd_edge.model.loading import bundled_checkpoint
+
+    root = tmp_path / "penn"
+    render_penn_split(penn_root, "test", root, limit=2, max_frames=5,
+                      config=RenderConfig(size=64), progress=False)
+    result = run_eval(str(bundled_checkpoint("dkd-tiny")), str(root), 2, 5, with_qat=False,
+                      progress=False, rendered=False)
+    assert result["penn_real"]["clips"] == 2
+    assert 0 <= result["penn_real"]["pck"]["dkd"] <= 100

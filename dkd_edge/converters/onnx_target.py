@@ -13,6 +13,8 @@
   On dkd-small v3.1 (QAT, 300 frames, fused vs the same graph as exact QDQ): 0.70 with the
   whole encoder int8 and 8-bit weights, 0.93 with 7-bit weights, 0.999 with 7-bit weights
   and the stem scope.
+  - ``init.onnx`` float unless ``full_integer`` (``graphs.float_init_unless_full_integer``):
+    the same rounding differences compound through the EfficientNet-Lite initializer.
 """
 
 from __future__ import annotations
@@ -60,6 +62,13 @@ def _fp16_weights(model) -> None:
     nodes = casts + list(graph.node)
     del graph.node[:]
     graph.node.extend(nodes)
+
+
+def adjust_graphs(graphs, options):
+    """int8: keep ``init`` float unless ``full_integer`` (see the module docstring)."""
+    from dkd_edge.converters.graphs import float_init_unless_full_integer
+
+    return float_init_unless_full_integer(graphs, options)
 
 
 def export(graphs, folder: Path, options, metadata: dict) -> list[str]:

@@ -96,11 +96,9 @@ def _quant_config(graphs):
 
 def adjust_graphs(graphs, options):
     """int8: keep ``init`` float unless ``full_integer`` (see the module docstring)."""
-    if graphs.precision == "int8" and not options.full_integer and "init" in graphs.int8_graphs:
-        from dkd_edge.converters.graphs import with_float_init
+    from dkd_edge.converters.graphs import float_init_unless_full_integer
 
-        return with_float_init(graphs)
-    return graphs
+    return float_init_unless_full_integer(graphs, options)
 
 
 def export(graphs, folder: Path, options, metadata: dict) -> list[str]:
