@@ -24,6 +24,7 @@ def float_trackers(model: DKD) -> dict[str, TrackerFns]:
     }
 
 
+@torch.no_grad()
 def run_eval(checkpoint, penn_root, limit: int, max_frames: int, jhmdb_root=None,
              with_qat: bool = True, progress: bool = True,
              initializer_from: str | None = None, decode: str = DEFAULT_DECODE,
@@ -61,7 +62,6 @@ def run_eval(checkpoint, penn_root, limit: int, max_frames: int, jhmdb_root=None
         SubJHMDB(jhmdb_root)
     if decode not in DECODE_METHODS:
         raise DkdError(f"unknown --decode {decode!r}: use one of {', '.join(DECODE_METHODS)}")
-    torch.set_grad_enabled(False)
     model, config, data = load_model(checkpoint)
     if initializer_from:
         load_initializer(model, initializer_from)
