@@ -46,6 +46,6 @@ train --stage dkd --out "$RUNS/real" --data mixed --real-prob 0.5 --first-state 
 wait
 train --stage qat --out "$RUNS/real" --data mixed --real-prob 0.5 \
       --init-from "$(final real dkd)" --initializer-from "$(final real init)" \
-      --steps ${QAT_STEPS:-100} --batch 4 --clip-len 6 --lr 1e-5 --save-every 10     # 3
+      --steps 120 --batch 2 --clip-len 6 --lr 1e-5 --save-every 10 --threads "$T"    # 3
 python -m dkd_edge.model.bundle "$(final real qat)" "dkd_edge/weights/$CONFIG.pt" \
     --version v5.0
