@@ -21,7 +21,7 @@ import numpy as np
 from tqdm import tqdm
 
 from dkd_edge.data.lspet import LSPET
-from dkd_edge.data.synthetic_motion import letterbox_view, motion_clip
+from dkd_edge.data.synthetic_motion import letterbox_view, motion_clip, person_box
 from dkd_edge.errors import DkdError
 from dkd_edge.eval.evaluate import TrackerFns, keypoints_from_heatmaps, track_frames
 from dkd_edge.eval.keypoints import DEFAULT_DECODE
@@ -46,13 +46,9 @@ def lspet_validation_clips(root, limit: int | None, frames: int, size: int,
                            first_view=letterbox_view(*image.shape[:2], size))
         inside = ((clip["joints"] >= 0) & (clip["joints"] <= size - 1)).all(-1)
         clip["visibility"] = clip["visibility"] & inside
-        clip["bbox"] = np.stack([_box(j, a) for j, a in zip(clip["joints"], clip["annotated"])])
+        clip["bbox"] = np.stack([person_box(j, a)
+                                 for j, a in zip(clip["joints"], clip["annotated"])])
         yield item.name, clip
-
-
-def _box(joints: np.ndarray, annotated: np.ndarray) -> np.ndarray:
-    points = joints[annotated] if annotated.any() else joints
-    return np.r_[points.min(0), points.max(0)].astype(np.float32)
 
 
 def evaluate_lspet(trackers: dict[str, TrackerFns], config: DKDConfig, root,

@@ -141,7 +141,12 @@ class LspetClips(IterableDataset):
         self.seed, self.resume_step = seed, resume_step
 
     def sample(self, rng: np.random.Generator) -> dict:
-        from dkd_edge.data.synthetic_motion import augmented_view, colour_jitter, motion_clip
+        from dkd_edge.data.synthetic_motion import (
+            augmented_view,
+            colour_jitter,
+            motion_clip,
+            person_box,
+        )
 
         item = self.dataset[int(rng.integers(len(self.dataset)))]
         image = item.load()
@@ -158,8 +163,7 @@ class LspetClips(IterableDataset):
             frames = colour_jitter(clip["frames"], rng)
             joints, annotated, visibility = clip["joints"], clip["annotated"], clip["visibility"]
         weights = in_frame(joints, size) * annotated
-        boxes = np.stack([np.r_[j[a].min(0), j[a].max(0)] if a.any() else np.zeros(4)
-                          for j, a in zip(joints, annotated)]).astype(np.float32)
+        boxes = np.stack([person_box(j, a) for j, a in zip(joints, annotated)])
         return {
             "frames": normalise(frames, self.mean, self.std),
             "heatmaps": torch.from_numpy(
