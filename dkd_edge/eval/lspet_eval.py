@@ -32,12 +32,12 @@ from dkd_edge.preprocess import normalise_nchw
 EVAL_SEED = 2011
 
 
-def lspet_validation_clips(root, limit: int | None, frames: int, size: int,
+def lspet_validation_clips(dataset: LSPET, limit: int | None, frames: int, size: int,
                            seed: int = EVAL_SEED):
-    """Yields (name, clip dict) for the first ``limit`` validation images (all: None)."""
+    """Yields (name, clip dict) for the first ``limit`` images of ``dataset`` (LSPET's
+    validation split; all: None)."""
     if frames < 1:
         raise DkdError(f"--lspet-frames must be at least 1, got {frames}")
-    dataset = LSPET(root, "val")
     items = sorted(dataset.items, key=lambda item: item.name)[:limit]
     for index, item in enumerate(items):
         image = item.load()
@@ -62,8 +62,9 @@ def evaluate_lspet(trackers: dict[str, TrackerFns], config: DKDConfig, root,
     if paired and "initializer" in trackers:
         accumulators["initializer_clips"] = PCKAccumulator()
     names = []
-    clips = lspet_validation_clips(root, limit, frames, config.input_size)
-    total = min(limit or 10**9, len(LSPET(root, "val")))
+    dataset = LSPET(root, "val")
+    clips = lspet_validation_clips(dataset, limit, frames, config.input_size)
+    total = min(limit or len(dataset), len(dataset))
     for name, clip in tqdm(clips, total=total, desc="eval lspet", unit="image",
                            disable=not progress):
         names.append(name)
