@@ -12,9 +12,33 @@ kernel state afterwards, re-initialise on a schedule or when confidence drops.
 from __future__ import annotations
 
 import argparse
+import sys
 
+from dkd_edge.errors import DkdError
 from dkd_edge.runtime import PoseTracker
-from dkd_edge.video import draw_pose, read_frames, write_video
+from dkd_edge.video import VideoWriter, draw_pose, read_frames
+
+
+def track(args: argparse.Namespace) -> None:
+    model = args.model
+    if model is None:  # convert the bundled model once (needs the `convert` extra)
+        try:
+            from dkd_edge.converters.cache import cached_artifact
+        except ImportError as exc:
+            raise DkdError("without --model this example converts the bundled model, which "
+                           f"needs {exc.name}: pip install 'dkd-edge[convert]', or pass "
+                           "--model ARTIFACT") from exc
+        model = cached_artifact("onnx", "fp32")
+
+    tracker = PoseTracker(model, reinit_every=args.reinit_every, smoothing=True)
+    with VideoWriter(args.out, fps=15, force=True) as writer:  # frame by frame, atomic
+        for index, frame in enumerate(read_frames(args.source)):
+            result = tracker(frame)  # keypoints [13, 2] in frame pixels, scores [13]
+            label = f"#{index + 1} {result.latency_ms:.1f} ms"
+            writer.write(draw_pose(frame, result.keypoints, result.scores, label,
+                                   result.reason if result.initialized else None))
+    print(f"wrote {args.out}: {tracker.stats.frames} frames, {tracker.stats.inits} init(s) "
+          f"{tracker.stats.reasons}")
 
 
 def main() -> None:
@@ -24,23 +48,10 @@ def main() -> None:
     parser.add_argument("--out", default="tracked.gif", help=".gif or .mp4")
     parser.add_argument("--reinit-every", type=int, default=30)
     args = parser.parse_args()
-
-    model = args.model
-    if model is None:  # convert the bundled model once (needs the `convert` extra)
-        from dkd_edge.converters.cache import cached_artifact
-
-        model = cached_artifact("onnx", "fp32")
-
-    tracker = PoseTracker(model, reinit_every=args.reinit_every, smoothing=True)
-    annotated = []
-    for index, frame in enumerate(read_frames(args.source)):
-        result = tracker(frame)  # keypoints [13, 2] in frame pixels, scores [13]
-        label = f"#{index + 1} {result.latency_ms:.1f} ms"
-        annotated.append(draw_pose(frame, result.keypoints, result.scores, label,
-                                   result.reason if result.initialized else None))
-    write_video(annotated, args.out)
-    print(f"wrote {args.out}: {tracker.stats.frames} frames, {tracker.stats.inits} init(s) "
-          f"{tracker.stats.reasons}")
+    try:
+        track(args)
+    except DkdError as exc:
+        sys.exit(f"Error: {exc}")
 
 
 if __name__ == "__main__":

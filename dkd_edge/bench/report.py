@@ -13,20 +13,25 @@ COLUMNS = ("target", "precision", "backend", "threads", "size_mb", "pck", "step_
 
 def markdown(result: dict) -> str:
     ref = result["reference"]
-    lines = [f"Reference: torch on {ref['device']} ({ref['dtype']}); "
-             f"{result['frames']} frames rollout; machine: {result['machine']}", "",
+    header = (f"Reference: {ref['note']}" if ref.get("note") else
+              f"Reference: torch on {ref['device']} ({ref['dtype']}); "
+              f"{result['frames']} frames rollout")
+    lines = [f"{header}; machine: {result['machine']}", "",
              "| Format | Precision | Backend | Threads | Size (MB) | PCK@0.2 "
              "| Step ms (median) | Step ms (p90) | FPS | Init ms | max abs dh | kp agreement "
              "| drift (1/30/300/1000) | convert gate |",
              "|---" * 14 + "|"]
     for row in result["rows"]:
-        drift = "/".join(f"{v:.3f}" for v in row["drift"].values())
+        drift = "/".join(f"{v:.3f}" for v in row["drift"].values()) or "-"
         pck = "-" if row["pck"] is None else f"{row['pck']:.1f}"
+        max_abs = "-" if row["max_abs_heatmap"] is None else f"{row['max_abs_heatmap']:.2g}"
+        agreement = ("-" if row["keypoint_agreement"] is None
+                     else f"{row['keypoint_agreement']:.4f}")
         lines.append(
             f"| {row['target']} | {row['precision']} | {row['backend']} | {row['threads']} | "
             f"{row['size_mb']:.2f} | {pck} | {row['step_ms_median']:.2f} | "
             f"{row['step_ms_p90']:.2f} | {row['fps']:.0f} | {row['init_ms']:.1f} | "
-            f"{row['max_abs_heatmap']:.2g} | {row['keypoint_agreement']:.4f} | {drift} | "
+            f"{max_abs} | {agreement} | {drift} | "
             f"{_gate(row)} |")
     for row in result["compare"]:
         lines.append(f"| {Path(row['path']).name} (context) | | litert | {row['threads']} | | | "

@@ -15,6 +15,7 @@ from dkd_edge.converters.verify import backend_rollout, reference_rollout, verif
 from dkd_edge.device import resolve_device, strict_float32
 from dkd_edge.errors import DkdError
 from dkd_edge.eval.evaluate import TrackerFns
+from dkd_edge.locations import dataset_root
 
 
 @dataclass
@@ -30,7 +31,7 @@ class BenchOptions:
     compare: tuple[str, ...] = ()
     clips: int = 8
     clip_frames: int = 40
-    penn_root: str = "../shared/data/penn_action"
+    penn_root: str | None = None  # None: <data folder>/penn_action
     workdir: Path = Path("runs/bench")
     progress: bool = True
     extra: dict = field(default_factory=dict)
@@ -143,7 +144,8 @@ def run_bench(options: BenchOptions) -> dict:
             ckpt = None if checkpoint.startswith("bundled:") else checkpoint
             model, config, data = load_model(ckpt or options.checkpoint)
             frames = verification_frames(config, options.frames)
-            clips = rendered_test_clips(options.penn_root, options.clips, options.clip_frames,
+            penn = str(dataset_root("penn_action", options.penn_root))
+            clips = rendered_test_clips(penn, options.clips, options.clip_frames,
                                         config.input_size)
         quantization = manifest.get("quantization")
         key = (quantization, (manifest.get("calibration") or {}).get("sha256"),

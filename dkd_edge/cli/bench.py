@@ -11,6 +11,18 @@ def _csv(value: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value.split(",") if v.strip())
 
 
+def _is_tflite(path: Path) -> bool:
+    """A TFLite flatbuffer carries the file identifier ``TFL3`` at bytes 4..8."""
+    with open(path, "rb") as handle:
+        return handle.read(8)[4:8] == b"TFL3"
+
+
+def _torch_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("torch") is not None
+
+
 @click.command()
 @click.option("--device", default="auto", show_default=True,
               help="Where the torch reference runs: cpu, cuda or auto (GPU when present).")
@@ -27,15 +39,19 @@ def _csv(value: str) -> tuple[str, ...]:
               help="External .tflite timed in the same run (context row).")
 @click.option("--clips", type=int, default=8, show_default=True,
               help="Rendered test clips for PCK.")
-@click.option("--penn-root", default="../shared/data/penn_action", show_default=True)
+@click.option("--penn-root", default=None, type=click.Path(),
+              help="Penn Action labels for the PCK clips (default: DATA/penn_action).")
+@click.option("--no-reference", is_flag=True,
+              help="With --model: latency and size only, no torch reference (what a "
+                   "runtime-only install does by itself).")
 @click.option("--out", type=click.Path(), default="runs/bench", show_default=True)
 @click.option("--json", "json_path", type=click.Path(), default=None,
               help="Write bench.json here (default OUT/bench.json).")
+@click.option("--force", is_flag=True, help="Replace the reports in --out if they exist.")
 def bench(device, targets, precisions, model_dir, checkpoint, threads, frames, runs, compare,
-          clips, penn_root, out, json_path) -> None:
+          clips, penn_root, no_reference, out, json_path, force) -> None:
     """Measure size, latency, PCK, parity and drift of each artifact vs the torch model."""
     from dkd_edge.bench.report import markdown, write_reports
-    from dkd_edge.bench.run import BenchOptions, run_bench
     from dkd_edge.converters.targets import resolve_precision, resolve_target
     from dkd_edge.errors import DkdError
 
@@ -43,16 +59,49 @@ def bench(device, targets, precisions, model_dir, checkpoint, threads, frames, r
         thread_counts = tuple(int(t) for t in _csv(threads))
     except ValueError as exc:
         raise DkdError(f"--threads must be integers like 1,2, got {threads!r}") from exc
+    if not thread_counts or min(thread_counts) < 1:
+        raise DkdError(f"--threads must be 1 or more, got {threads!r}")
+    if frames < 2:
+        raise DkdError(f"--frames must be at least 2 (init, then steps), got {frames}")
+    if runs < 1:
+        raise DkdError(f"--runs must be 1 or more, got {runs}")
+    if clips < 1:
+        raise DkdError(f"--clips must be 1 or more, got {clips}")
     for path in compare:
         if not Path(path).is_file():
             raise DkdError(f"--compare {path}: file not found")
-    options = BenchOptions(
-        device=device, targets=tuple(resolve_target(t).name for t in _csv(targets)),
-        precisions=tuple(resolve_precision(p) for p in _csv(precisions)),
-        model_dir=Path(model_dir) if model_dir else None, checkpoint=checkpoint,
-        threads=thread_counts, frames=frames, runs=runs, compare=tuple(compare), clips=clips,
-        penn_root=penn_root, workdir=Path(out))
-    result = run_bench(options)
+        if not _is_tflite(Path(path)):
+            raise DkdError(f"--compare {path}: not a TFLite model (no TFL3 identifier); "
+                           "pass a .tflite file")
+    reports = Path(json_path) if json_path else Path(out) / "bench.json"
+    if not force and (reports.exists() or (Path(out) / "bench.md").exists()):
+        raise DkdError(f"{reports.parent if not json_path else reports} already holds bench "
+                       "reports: choose another --out / --json or pass --force to replace them")
+    if model_dir is not None:
+        from dkd_edge.runtime.artifact import read_manifest
+
+        read_manifest(model_dir)  # a bad folder fails before any work
+    if model_dir is not None and (no_reference or not _torch_available()):
+        from dkd_edge.bench.latency import latency_bench
+
+        result = latency_bench(model_dir, thread_counts, runs, tuple(compare))
+    else:
+        if no_reference:
+            raise DkdError("--no-reference times one artifact: pass --model")
+        from dkd_edge.bench.run import BenchOptions, run_bench
+        from dkd_edge.locations import dataset_root
+
+        penn = dataset_root("penn_action", penn_root)
+        if not penn.is_dir():
+            raise DkdError(f"{penn}: Penn Action folder not found (bench renders its test "
+                           "clips for PCK); pass --penn-root or set the data folder")
+        options = BenchOptions(
+            device=device, targets=tuple(resolve_target(t).name for t in _csv(targets)),
+            precisions=tuple(resolve_precision(p) for p in _csv(precisions)),
+            model_dir=Path(model_dir) if model_dir else None, checkpoint=checkpoint,
+            threads=thread_counts, frames=frames, runs=runs, compare=tuple(compare),
+            clips=clips, penn_root=str(penn), workdir=Path(out))
+        result = run_bench(options)
     paths = write_reports(result, Path(out), Path(json_path) if json_path else None)
     click.echo(markdown(result))
     click.echo(f"wrote {paths['json']}, {paths['md']}, {paths['png']}")

@@ -17,8 +17,9 @@ from dkd_edge.errors import DkdError
 @click.option("--out", type=click.Path(), required=True, help="Output .npz file.")
 @click.option("--checkpoint", type=click.Path(), default=None,
               help="Checkpoint (default: the bundled dkd-small).")
-@click.option("--penn-root", default="../shared/data/penn_action", show_default=True,
-              type=click.Path(), help="Penn Action labels (train-split motion is rendered).")
+@click.option("--penn-root", default=None, type=click.Path(),
+              help="Penn Action labels, train-split motion is rendered (default: "
+                   "DATA/penn_action).")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def calibrate(clips, frames, out, checkpoint, penn_root, force, as_json) -> None:
@@ -31,6 +32,11 @@ def calibrate(clips, frames, out, checkpoint, penn_root, force, as_json) -> None
         raise DkdError(f"--out {out}: calibration sets are .npz files")
     if path.exists() and not force:
         raise DkdError(f"{out} exists: pass --force to overwrite it")
+    from dkd_edge.data.penn_action import PennAction
+    from dkd_edge.locations import dataset_root
+
+    penn_root = str(dataset_root("penn_action", penn_root))
+    PennAction(penn_root, "train")  # a bad data folder fails before the model loads
     model, config, _ = load_model(checkpoint)
     source = str(checkpoint or bundled_checkpoint(config.name))
     data = capture_calibration_set(model, penn_root, clips, frames, source=source,

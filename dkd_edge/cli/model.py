@@ -7,6 +7,7 @@ import math
 
 import click
 
+from dkd_edge.errors import DkdError
 from dkd_edge.eval.keypoints import DECODE_METHODS, DEFAULT_DECODE
 
 
@@ -20,9 +21,16 @@ def _fmt(value: float) -> str:
               help="Checkpoint (default: the bundled dkd-small).")
 @click.option("--config", "config_name", default=None,
               help="A registered config; without --checkpoint, describes it untrained.")
+@click.option("--model", "model_dir", type=click.Path(), default=None,
+              help="Describe this artifact folder (a `convert --out`) instead; needs no torch.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def info(checkpoint, config_name, as_json) -> None:
-    """Parameters and FLOPs per frame of the init and step graphs."""
+def info(checkpoint, config_name, model_dir, as_json) -> None:
+    """Parameters and FLOPs per frame of the init and step graphs, or an artifact's summary."""
+    if model_dir is not None:
+        if checkpoint or config_name:
+            raise DkdError("--model describes an artifact: drop --checkpoint / --config")
+        _artifact_info(model_dir, as_json)
+        return
     from dkd_edge.eval.cost import model_cost
     from dkd_edge.model import DKD, get_config
     from dkd_edge.model.loading import bundled_checkpoint, load_model
@@ -48,11 +56,27 @@ def info(checkpoint, config_name, as_json) -> None:
                f"({result['flops_ratio']:.3f} of init)")
 
 
+def _artifact_info(model_dir: str, as_json: bool) -> None:
+    from dkd_edge.runtime.artifact import artifact_summary
+
+    summary = artifact_summary(model_dir)
+    if as_json:
+        click.echo(json.dumps(summary))
+        return
+    click.echo(f"artifact {summary['path']}: {summary['model']} {summary['model_version']}, "
+               f"{summary['target']} {summary['precision']}, {summary['size_mb']:.2f} MB")
+    click.echo(f"  input {summary['input']}, state {summary['state']}, "
+               f"{len(summary['joints'])} joints ({summary['joint_convention']})")
+    click.echo(f"  files: {', '.join(summary['files'])}")
+    click.echo(f"  convert gate: {summary['gate']}")
+
+
 @click.command(name="eval")
 @click.option("--checkpoint", type=click.Path(), default=None,
               help="Checkpoint (default: the bundled dkd-small).")
-@click.option("--penn-root", default="../shared/data/penn_action", show_default=True,
-              type=click.Path(), help="Penn Action labels: test-split motion is rendered.")
+@click.option("--penn-root", default=None, type=click.Path(),
+              help="Penn Action labels: test-split motion is rendered (default: "
+                   "DATA/penn_action).")
 @click.option("--split", type=click.Choice(["test"]), default="test", show_default=True)
 @click.option("--limit", type=int, default=20, show_default=True, help="Rendered test clips.")
 @click.option("--max-frames", type=int, default=60, show_default=True)

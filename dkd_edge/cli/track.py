@@ -30,18 +30,29 @@ from dkd_edge.errors import DkdError
               help="One-Euro smoothing of keypoints.")
 @click.option("--fps", type=float, default=15.0, show_default=True, help="Output frame rate.")
 @click.option("--max-frames", type=int, default=None, help="Stop after this many frames.")
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def track(source, out, model_dir, target, precision, backend, threads, reinit_every,
-          min_confidence, smooth, fps, max_frames, as_json) -> None:
-    """Track the pose through SOURCE (a folder of frames, a .gif or a video file)."""
-    from dkd_edge.runtime.tracker import PoseTracker
-    from dkd_edge.video import draw_pose, read_frames, write_video
+          min_confidence, smooth, fps, max_frames, force, as_json) -> None:
+    """Track the pose through SOURCE (a folder of frames, a .gif or a video file).
+
+    Frames are decoded, tracked, drawn and encoded one at a time, so memory stays flat in
+    the video's length; --out appears only when the last frame is written.
+    """
+    from tqdm import tqdm
+
+    from dkd_edge.runtime.tracker import PoseTracker, check_policy
+    from dkd_edge.video import VideoWriter, count_frames, draw_pose, read_frames
     from dkd_edge.video.writer import check_output
 
-    out_path = check_output(out)
-    frames = list(read_frames(source, max_frames))
-    if not frames:
-        raise DkdError(f"{source}: no frames to track")
+    # Every input is checked before a conversion or a decode starts.
+    check_output(out, force)
+    check_policy(reinit_every, min_confidence, "auto", fps, (1.0, 0.05))
+    if threads < 1:
+        raise DkdError(f"--threads must be 1 or more, got {threads}")
+    if max_frames is not None and max_frames < 1:
+        raise DkdError(f"--max-frames must be 1 or more, got {max_frames}")
+    frames = read_frames(source, max_frames)
     if model_dir is None:
         from dkd_edge.converters.cache import cached_artifact
         from dkd_edge.converters.targets import resolve_precision, resolve_target
@@ -53,27 +64,31 @@ def track(source, out, model_dir, target, precision, backend, threads, reinit_ev
                        "`dkd-edge convert`")
     tracker = PoseTracker(model_dir, backend=backend, threads=threads, reinit_every=reinit_every,
                           min_confidence=min_confidence, smoothing=smooth, fps=fps)
-    annotated, step_latencies = [], []
-    with click.progressbar(frames, label="track", file=None if not as_json else open(
-            "/dev/null", "w")) as bar:
-        for index, frame in enumerate(bar):
+    total = count_frames(source)
+    if total is not None and max_frames is not None:
+        total = min(total, max_frames)
+    step_latencies = []
+    with VideoWriter(out, fps, force) as writer:
+        for index, frame in enumerate(tqdm(frames, total=total, desc="track", unit="frame",
+                                           disable=as_json)):
             result = tracker(frame)
             if not result.initialized:
                 step_latencies.append(result.latency_ms)
             graph = "init" if result.initialized else "step"
             label = (f"#{index + 1} {graph} {result.latency_ms:.1f} ms "
                      f"({1000 / max(result.latency_ms, 1e-6):.0f} FPS)")
-            annotated.append(draw_pose(frame, result.keypoints, result.scores, label,
-                                       result.reason if result.initialized else None))
-    write_video(annotated, out_path, fps)
+            writer.write(draw_pose(frame, result.keypoints, result.scores, label,
+                                   result.reason if result.initialized else None))
+        if writer.frames == 0:
+            raise DkdError(f"{source}: no frames to track")
     step_ms = sorted(step_latencies) or [float("nan")]
-    summary = {"out": str(out_path), "frames": len(frames), "model": str(model_dir),
+    summary = {"out": str(writer.path), "frames": writer.frames, "model": str(model_dir),
                "backend": tracker.backend.name, "inits": tracker.stats.inits,
                "reinit_reasons": tracker.stats.reasons,
                "median_step_ms": step_ms[len(step_ms) // 2]}
     if as_json:
         click.echo(json.dumps(summary))
     else:
-        click.echo(f"wrote {out_path}: {summary['frames']} frames, {summary['inits']} init(s) "
+        click.echo(f"wrote {writer.path}: {summary['frames']} frames, {summary['inits']} init(s) "
                    f"{summary['reinit_reasons']}, median step {summary['median_step_ms']:.1f} ms "
                    f"({summary['backend']})")

@@ -18,14 +18,15 @@ from dkd_edge.model.config import DEFAULT_CONFIG
                    "Pass the same --set to later stages from this run.")
 @click.option("--stage", type=click.Choice(["init", "dkd", "qat"]), required=True,
               help="init: initializer on frames; dkd: kernels on clips; qat: int8-aware.")
-@click.option("--penn-root", default="../shared/data/penn_action", show_default=True,
-              type=click.Path(), help="Penn Action labels (the motion that is rendered).")
+@click.option("--penn-root", default=None, type=click.Path(),
+              help="Penn Action labels, the motion that is rendered (default: DATA/penn_action).")
 @click.option("--data", type=click.Choice(["render", "lspet", "mixed"]), default="render",
               show_default=True,
               help="Training pixels: rendered Penn motion, real LSPET images (views for init, "
                    "synthetic camera motion for dkd), or a mix.")
-@click.option("--lspet-root", default="../shared/data/lspet", show_default=True,
-              type=click.Path(), help="LSPET folder (joints.mat, images/) for --data lspet|mixed.")
+@click.option("--lspet-root", default=None, type=click.Path(),
+              help="LSPET folder (joints.mat, images/) for --data lspet|mixed (default: "
+                   "DATA/lspet).")
 @click.option("--real-prob", type=click.FloatRange(0.0, 1.0), default=0.5, show_default=True,
               help="With --data mixed: the share of clips drawn from LSPET.")
 @click.option("--out", default="runs", show_default=True, type=click.Path(),
@@ -112,9 +113,13 @@ def train(config_name, overrides, stage, penn_root, data, lspet_root, real_prob,
         from dkd_edge.train.sampling import load_action_weights
 
         load_action_weights(action_weights)  # so does a bad weights file
+    from dkd_edge.locations import dataset_root
+
+    penn_root = str(dataset_root("penn_action", penn_root))
     if data != "render":
         from dkd_edge.data.lspet import LSPET
 
+        lspet_root = str(dataset_root("lspet", lspet_root))
         LSPET(lspet_root, "train")  # a bad LSPET folder fails before any work
     summary = run(TrainOptions(
         config=config_name, config_overrides=config_overrides, stage=stage,

@@ -18,13 +18,11 @@ I/O (``kernels`` in, ``kernels_out`` out). The iOS 18 ``ct.StateType`` variant
 from __future__ import annotations
 
 import contextlib
-import io
-import logging
-import warnings
 from pathlib import Path
 
 from dkd_edge.converters.base import IO_NAMES, io_tables
 from dkd_edge.errors import DkdError
+from dkd_edge.quiet import third_party_output
 from dkd_edge.runtime.backend import RuntimeDependencyError
 
 LAYOUT = "NCHW"
@@ -37,15 +35,6 @@ def check_available() -> None:
     except ImportError as exc:
         raise RuntimeDependencyError(
             "Core ML conversion needs coremltools: pip install 'dkd-edge[convert]'") from exc
-
-
-@contextlib.contextmanager
-def _quiet():
-    logging.getLogger("coremltools").setLevel(logging.ERROR)
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
-            contextlib.redirect_stderr(io.StringIO()):
-        warnings.simplefilter("ignore")
-        yield
 
 
 @contextlib.contextmanager
@@ -115,7 +104,7 @@ def _convert_one(ct, module, args, graph: str, precision: str, minimum_ios: int,
     fp16 = precision == "fp16"
     ct_inputs = [ct.TensorType(name=name, shape=tuple(a.shape), dtype=np.float32)
                  for name, a in zip(inputs, args)]
-    with _quiet(), _int8_constant_casts():
+    with third_party_output(), _int8_constant_casts():
         return ct.convert(
             program, convert_to="mlprogram", inputs=ct_inputs,
             outputs=[ct.TensorType(name=name) for name in outputs],
@@ -166,10 +155,20 @@ def export(graphs, folder: Path, options, metadata: dict) -> list[str]:
             elif name in spec_outputs:
                 model.output_description[name] = text
         name = f"{graph}.mlpackage"
-        with _quiet():
+        with third_party_output():
             model.save(str(folder / name))
+        _remove_debug_files(folder / name)
         names.append(name)
     return names
+
+
+# coremltools leaves this beside the model; the package's Manifest.json doesn't list it.
+DEBUG_FILES = ("executorch_debug_handle_mapping.json",)
+
+
+def _remove_debug_files(package: Path) -> None:
+    for name in DEBUG_FILES:
+        (package / name).unlink(missing_ok=True)
 
 
 def describe_io(graphs, options) -> dict:

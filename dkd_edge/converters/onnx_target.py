@@ -22,13 +22,13 @@
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
 
 from dkd_edge.converters.base import IO_NAMES, io_tables
 from dkd_edge.errors import DkdError
+from dkd_edge.quiet import third_party_output
 from dkd_edge.runtime.backend import RuntimeDependencyError
 
 LAYOUT = "NCHW"
@@ -92,8 +92,7 @@ def export(graphs, folder: Path, options, metadata: dict) -> list[str]:
     names = []
     for graph in ("init", "step"):
         inputs, outputs = IO_NAMES[graph]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with third_party_output():
             program = torch.onnx.export(
                 modules[graph], examples[graph], dynamo=True, opset_version=options.opset,
                 input_names=list(inputs), output_names=list(outputs), verbose=False,

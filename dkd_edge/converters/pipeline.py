@@ -6,6 +6,7 @@ Nothing appears at ``out`` unless the artifact matched torch within tolerance.
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -41,6 +42,54 @@ def calibration_record(calib: Path) -> dict:
     return {"path": str(Path(calib).resolve()), "sha256": sha256(Path(calib)),
             "clips": meta["clips"], "frames": meta["frames"], "split": meta["split"],
             "state": meta["state"]}
+
+
+STAGING_MARK = ".partial-"
+
+
+def check_output_folder(out: Path, force: bool) -> None:
+    """Refuse an --out that can't become an artifact folder, before any work."""
+    if out.exists() and not out.is_dir():
+        raise DkdError(f"--out {out} is a file; an artifact is a folder: choose another --out "
+                       "or remove the file")
+    if out.exists() and not force:
+        raise DkdError(f"{out} exists: choose another --out or pass --force to replace it")
+
+
+def make_staging(out: Path) -> Path:
+    """A hidden folder beside ``out`` named after this process, readable as the umask says
+    (mkdtemp makes 0700)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}{STAGING_MARK}{os.getpid()}-",
+                                    dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)
+    return staging
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_staging(out: Path) -> list[Path]:
+    """Delete staging folders for ``out`` left by a convert that was killed (its process is
+    gone); one still being written by a live process stays."""
+    removed = []
+    if not out.parent.is_dir():
+        return removed
+    for path in out.parent.glob(f".{out.name}{STAGING_MARK}*"):
+        pid_text = path.name[len(f".{out.name}{STAGING_MARK}"):].split("-", 1)[0]
+        if path.is_dir() and (not pid_text.isdigit() or not _alive(int(pid_text))):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
 
 
 def load_for_conversion(checkpoint, imgsz: int | None):
@@ -82,12 +131,13 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
         options, precision=precision,
         verify_frames=options.verify_frames or VERIFY_FRAMES[precision])
     out = Path(out)
-    if out.exists() and not force:
-        raise DkdError(f"{out} exists: choose another --out or pass --force to replace it")
+    check_output_folder(out, force)
     module = target_module(spec)
     module.check_available()
+    remove_stale_staging(out)
 
-    bar = tqdm(total=4, desc=f"convert {spec.name} {precision}", unit="stage",
+    verify_steps = 2 * options.verify_frames if options.verify else 0
+    bar = tqdm(total=3 + verify_steps, desc=f"convert {spec.name} {precision}", unit="step",
                disable=not progress)
     bar.set_postfix_str("load")
     model, config, data = load_for_conversion(checkpoint, imgsz)
@@ -102,8 +152,7 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
     if adjust is not None:
         graphs = adjust(graphs, options)
     bar.update(1)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    staging = make_staging(out)
     try:
         bar.set_postfix_str("export")
         layout = getattr(module, "layout", lambda _: module.LAYOUT)(options)
@@ -112,11 +161,13 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
         bar.update(1)
         parity = None
         if options.verify:
-            bar.set_postfix_str(f"verify {options.verify_frames} frames")
+            bar.set_postfix_str(f"verify: torch rollout, {options.verify_frames} frames")
             frames = verification_frames(config, options.verify_frames)
-            reference = _single_threaded(reference_rollout, graphs.reference, frames)
+            tick = lambda: bar.update(1)  # noqa: E731
+            reference = _single_threaded(reference_rollout, graphs.reference, frames, tick)
+            bar.set_postfix_str(f"verify: {spec.name} rollout, {options.verify_frames} frames")
             backend = module.open_backend(staging, options)
-            parity = compare_heatmaps(reference, backend_rollout(backend, frames))
+            parity = compare_heatmaps(reference, backend_rollout(backend, frames, tick))
             parity["tolerance"] = describe_tolerance(precision)
             parity["backend"] = backend.name
             extra = getattr(module, "extra_parity", None)
@@ -128,7 +179,6 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
                     f"{parity['max_abs_heatmap']:.3g}, keypoint agreement "
                     f"{parity['keypoint_agreement']:.3f} over {parity['frames']} frames "
                     f"(needs {parity['tolerance']}); nothing was written")
-        bar.update(1)
         bar.set_postfix_str("write")
         manifest = build_manifest(
             config=config, target=spec.name, precision=precision, folder=staging, files=files,

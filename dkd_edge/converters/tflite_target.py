@@ -29,8 +29,6 @@ Alternative routes (``--via onnx-tf`` / ``--via onnx2tf``): see ``tflite_via.py`
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 from pathlib import Path
 
@@ -38,6 +36,7 @@ import torch
 from torch import nn
 
 from dkd_edge.converters.base import io_tables
+from dkd_edge.quiet import third_party_output
 from dkd_edge.runtime.backend import RuntimeDependencyError
 
 LAYOUT = "NHWC"
@@ -62,6 +61,9 @@ class ChannelsLastGraph(nn.Module):
 
     def __init__(self, graph: nn.Module, outputs: tuple[str, str]):
         super().__init__()
+        # The wrapper itself is in inference mode (litert-torch checks only it); an int8
+        # pt2e graph refuses .eval() and is already in its eval form.
+        self.training = False
         self.inner = graph
         self.names = outputs
 
@@ -69,14 +71,6 @@ class ChannelsLastGraph(nn.Module):
         x = frame.permute(0, 3, 1, 2)
         result = self.inner(x) if kernels is None else self.inner(x, kernels)
         return dict(zip(self.names, result))
-
-
-@contextlib.contextmanager
-def _quiet():
-    """litert-torch prints progress lines; keep them out of the CLI's output."""
-    sink = io.StringIO()
-    with contextlib.redirect_stdout(sink):
-        yield
 
 
 def _quant_config(graphs):
@@ -117,7 +111,7 @@ def export(graphs, folder: Path, options, metadata: dict) -> list[str]:
                    sample_kwargs={"frame": frame, "kernels": graphs.kernels})
     )
     path = folder / FILE
-    with _quiet():
+    with third_party_output():
         converted = converter.convert(quant_config=_quant_config(graphs))
         converted.export(str(path))
     if graphs.precision == "fp16":
@@ -129,7 +123,7 @@ def export(graphs, folder: Path, options, metadata: dict) -> list[str]:
 def _cast_weights_fp16(path: Path) -> None:
     from ai_edge_quantizer import quantizer
 
-    with _quiet():
+    with third_party_output():
         engine = quantizer.Quantizer(str(path))
         engine.load_quantization_recipe(FP16_RECIPE)
         result = engine.quantize()

@@ -7,6 +7,7 @@ whose decoded keypoints lie within one heatmap pixel of the reference's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -57,12 +58,15 @@ def verification_frames(config: DKDConfig, count: int) -> list[np.ndarray]:
 
 
 @torch.no_grad()
-def reference_rollout(reference: TrackerFns, frames: list[np.ndarray]) -> list[np.ndarray]:
+def reference_rollout(reference: TrackerFns, frames: list[np.ndarray],
+                      on_frame: Callable[[], None] | None = None) -> list[np.ndarray]:
     outputs, kernels = [], None
     for t, frame in enumerate(frames):
         x = torch.from_numpy(frame)
         heatmaps, kernels = reference.init(x) if t == 0 else reference.step(x, kernels)
         outputs.append(heatmaps.float().numpy())
+        if on_frame is not None:
+            on_frame()
     return outputs
 
 
@@ -79,12 +83,15 @@ def state_norm_range(reference: TrackerFns, frames: list[np.ndarray]) -> dict:
             "frames": len(frames)}
 
 
-def backend_rollout(backend: Backend, frames: list[np.ndarray]) -> list[np.ndarray]:
+def backend_rollout(backend: Backend, frames: list[np.ndarray],
+                    on_frame: Callable[[], None] | None = None) -> list[np.ndarray]:
     outputs, kernels = [], None
     for t, frame in enumerate(frames):
         x = backend.to_layout(frame)
         heatmaps, kernels = backend.init(x) if t == 0 else backend.step(x, kernels)
         outputs.append(np.asarray(heatmaps, np.float32))
+        if on_frame is not None:
+            on_frame()
     return outputs
 
 

@@ -52,10 +52,15 @@ def run_eval(checkpoint, penn_root, limit: int, max_frames: int, jhmdb_root=None
         raise DkdError(f"--max-frames must be at least 1, got {max_frames}")
     if lspet_limit is not None and lspet_limit < 1:
         raise DkdError(f"--lspet-limit must be at least 1, got {lspet_limit}")
+    from dkd_edge.data.penn_action import PennAction
+    from dkd_edge.locations import dataset_root
+
+    penn_root = str(dataset_root("penn_action", penn_root))
+    PennAction(penn_root, "test")  # every data folder is checked before any evaluation
     if lspet_root:
         from dkd_edge.data.lspet import LSPET
 
-        LSPET(lspet_root, "val")  # a bad folder fails before any evaluation
+        LSPET(lspet_root, "val")
     if jhmdb_root:
         from dkd_edge.data.jhmdb import SubJHMDB
 

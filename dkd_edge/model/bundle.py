@@ -3,7 +3,8 @@
     python -m dkd_edge.model.bundle runs/dkd-small/qat/final.pt dkd_edge/weights/dkd-small.pt \
         --version v5.0
 
-The version string travels with the weights into every manifest (``source.model_version``).
+The version string travels with the weights into every manifest (``source.model_version``),
+and a SHA-256 of the contents is sealed in, which every load checks.
 
 Large float weight tensors are stored as float16 (they load back as float32), quantization
 parameters, small tensors and the QAT step graph stay exact, and training-only fields are
@@ -20,7 +21,13 @@ from pathlib import Path
 
 import torch
 
-from dkd_edge.train.checkpoint import load_checkpoint, save_checkpoint
+from dkd_edge.train.checkpoint import (
+    DIGEST_KEY,
+    FORMAT,
+    load_checkpoint,
+    save_checkpoint,
+    weights_digest,
+)
 
 HALF_MIN_ELEMENTS = 64
 KEEP_EXACT = ("scale", "zero_point", "min_val", "max_val", "eps", "observer_enabled",
@@ -52,6 +59,8 @@ def bundle(source: str | Path, destination: str | Path, version: str = "unversio
                           for graph, state in data["qat"].items()}
     payload["bundled_from"] = str(source)
     payload["model_version"] = version
+    payload["format"] = FORMAT
+    payload[DIGEST_KEY] = weights_digest(payload)  # checked by every load_checkpoint
     save_checkpoint(Path(destination), payload)
     return Path(destination)
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from dkd_edge.errors import DkdError
-from dkd_edge.runtime.backend import Backend
+from dkd_edge.runtime.backend import Backend, RuntimeDependencyError
 
 
 def read_manifest(folder: str | Path) -> dict:
@@ -23,9 +23,79 @@ def read_manifest(folder: str | Path) -> dict:
         manifest = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise DkdError(f"{path}: not valid JSON ({exc.msg}); convert again") from exc
-    if manifest.get("format") != "dkd-edge-artifact":
+    if not isinstance(manifest, dict) or manifest.get("format") != "dkd-edge-artifact":
         raise DkdError(f"{path}: not a dkd-edge artifact manifest")
+    problem = manifest_problem(manifest)
+    if problem:
+        raise DkdError(f"{path}: malformed manifest ({problem}); convert again")
     return manifest
+
+
+def _is_shape(value) -> bool:
+    return (isinstance(value, list) and 0 < len(value) <= 6
+            and all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 4096
+                    for v in value))
+
+
+def _is_numbers(value, count: int) -> bool:
+    return (isinstance(value, list) and len(value) == count
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value))
+
+
+def manifest_problem(manifest: dict) -> str | None:
+    """What is wrong with a manifest's fields that the runtime reads, or None."""
+    for key, kind in (("target", str), ("precision", str), ("files", list), ("inputs", list),
+                      ("state", dict), ("preprocessing", dict), ("heatmaps", dict),
+                      ("joints", list)):
+        if not isinstance(manifest.get(key), kind):
+            return f"{key!r} missing or not a {kind.__name__}"
+    for entry in manifest["files"]:
+        if not (isinstance(entry, dict) and isinstance(entry.get("path"), str)
+                and isinstance(entry.get("sha256"), str)):
+            return "a 'files' entry lacks path/sha256"
+        if Path(entry["path"]).is_absolute() or ".." in Path(entry["path"]).parts:
+            return f"file path {entry['path']!r} leaves the artifact folder"
+    frame = next((i for i in manifest["inputs"]
+                  if isinstance(i, dict) and i.get("name") == "frame"), None)
+    if frame is None or not _is_shape(frame.get("shape")):
+        return "no 'frame' input with a shape"
+    if not _is_shape(manifest["state"].get("shape")):
+        return "state shape"
+    pre = manifest["preprocessing"]
+    if not (_is_shape(pre.get("input_size")) and _is_numbers(pre.get("mean"), 3)
+            and _is_numbers(pre.get("std"), 3)
+            and all(v > 0 for v in pre["std"])):
+        return "preprocessing input_size/mean/std"
+    stride = manifest["heatmaps"].get("stride")
+    if not (isinstance(stride, int) and not isinstance(stride, bool) and 0 < stride <= 64):
+        return "heatmaps stride"
+    if not all(isinstance(j, str) for j in manifest["joints"]) or not manifest["joints"]:
+        return "joints"
+    limit = manifest["state"].get("norm_range", {})
+    if not isinstance(limit, dict) or not isinstance(limit.get("max", 0.0), (int, float)):
+        return "state norm_range"
+    return None
+
+
+def artifact_summary(folder: str | Path) -> dict:
+    """What ``dkd-edge info --model`` prints: read from the manifest, no runtime loaded."""
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    parity = manifest.get("parity") or {}
+    source = manifest.get("source") or {}
+    frame = next(i for i in manifest["inputs"] if i.get("name") == "frame")
+    return {
+        "path": str(folder), "model": manifest.get("model"),
+        "model_version": source.get("model_version", "unversioned"),
+        "target": manifest["target"], "precision": manifest["precision"],
+        "size_mb": sum(int(f.get("bytes", 0)) for f in manifest["files"]) / 1e6,
+        "files": [f["path"] for f in manifest["files"]],
+        "input": frame["shape"], "state": manifest["state"]["shape"],
+        "joints": manifest["joints"],
+        "joint_convention": manifest.get("joint_convention", "unstated"),
+        "gate": (f"passed ({parity.get('tolerance', '')})" if parity else "not verified"),
+        "created": manifest.get("created"),
+    }
 
 
 def sha256(path: Path) -> str:
@@ -63,9 +133,33 @@ def open_backend(folder: str | Path, backend: str | None = None, threads: int | 
     default for Core ML artifacts off macOS).
     """
     folder = Path(folder)
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
+                                or threads < 1):
+        raise DkdError(f"threads must be a positive integer (or None for the runtime's "
+                       f"default), got {threads!r}")
     manifest = read_manifest(folder)
     if verify_files:
         check_files(folder, manifest)
+    try:
+        instance = _open(folder, manifest, backend, threads)
+    except DkdError:
+        raise
+    except ImportError as exc:
+        raise RuntimeDependencyError(f"running {folder} needs {exc.name or 'a runtime'}: pip "
+                                     "install 'dkd-edge[runtime]'") from exc
+    except Exception as exc:  # a runtime refusing a damaged model file
+        detail = " ".join(str(exc).split())[:200]
+        raise DkdError(f"{folder}: the runtime could not load this artifact "
+                       f"({type(exc).__name__}: {detail}); convert again") from exc
+    instance.source = str(folder)
+    frame = next(i for i in manifest["inputs"] if i.get("name") == "frame")
+    state = manifest["state"]["shape"]
+    instance.frame_shape = tuple(frame["shape"])
+    instance.state_shape = tuple(state)
+    return instance, manifest
+
+
+def _open(folder: Path, manifest: dict, backend: str | None, threads: int | None) -> Backend:
     target = manifest["target"]
     if backend is None:
         backend = {"onnx": "onnxruntime", "tflite": "litert"}.get(
@@ -73,24 +167,24 @@ def open_backend(folder: str | Path, backend: str | None = None, threads: int | 
     if target == "onnx" and backend == "onnxruntime":
         from dkd_edge.runtime.onnx_backend import OnnxBackend
 
-        return OnnxBackend(folder, threads=threads), manifest
+        return OnnxBackend(folder, threads=threads)
     if target == "onnx" and backend == "onnxruntime-exact-qdq":
         from dkd_edge.runtime.onnx_backend import OnnxBackend
 
-        return OnnxBackend(folder, threads=threads, exact_qdq=True), manifest
+        return OnnxBackend(folder, threads=threads, exact_qdq=True)
     if target == "tflite" and backend == "litert":
         from dkd_edge.runtime.litert_backend import LiteRTBackend
 
-        return LiteRTBackend(folder, threads=threads), manifest
+        return LiteRTBackend(folder, threads=threads)
     if target == "coreml" and backend == "coreml":
         if sys.platform != "darwin":
             raise DkdError("Core ML predict runs only on macOS; on this platform use the numpy "
                            "MIL interpreter (backend 'mil')")
         from dkd_edge.runtime.coreml_backend import CoreMLBackend
 
-        return CoreMLBackend(folder), manifest
+        return CoreMLBackend(folder)
     if target == "coreml" and backend == "mil":
         from dkd_edge.runtime.mil.backend import MILBackend
 
-        return MILBackend(folder), manifest
+        return MILBackend(folder)
     raise DkdError(f"backend {backend!r} cannot run a {target} artifact")

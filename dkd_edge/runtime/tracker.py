@@ -52,6 +52,28 @@ class TrackerStats:
     reasons: dict = field(default_factory=dict)
 
 
+def check_policy(reinit_every, min_confidence, state_norm_limit, fps, one_euro) -> None:
+    """Refuse tracker settings that would give garbage, in one line each."""
+    def number(value) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and np.isfinite(value)
+
+    if not isinstance(reinit_every, int) or isinstance(reinit_every, bool) or reinit_every < 0:
+        raise DkdError(f"reinit_every must be 0 (never) or a positive number of frames, got "
+                       f"{reinit_every!r}")
+    if not number(min_confidence) or min_confidence < 0:
+        raise DkdError(f"min_confidence must be 0 or more, got {min_confidence!r}")
+    if not number(fps) or fps <= 0:
+        raise DkdError(f"fps must be a positive number, got {fps!r}")
+    if state_norm_limit not in (None, "auto") and (
+            not number(state_norm_limit) or state_norm_limit <= 0):
+        raise DkdError(f"state_norm_limit must be 'auto', None or a positive number, got "
+                       f"{state_norm_limit!r}")
+    if (not isinstance(one_euro, (tuple, list)) or len(one_euro) != 2
+            or not all(number(v) and v >= 0 for v in one_euro)):
+        raise DkdError(f"one_euro must be (min_cutoff, beta), two numbers >= 0, got {one_euro!r}")
+
+
 class PoseTracker:
     """Runs an exported DKD artifact over a video, holding the kernel state."""
 
@@ -62,6 +84,7 @@ class PoseTracker:
                  decode: str = DEFAULT_DECODE):
         if decode not in DECODE_METHODS:
             raise DkdError(f"unknown decode {decode!r}: use one of {', '.join(DECODE_METHODS)}")
+        check_policy(reinit_every, min_confidence, state_norm_limit, fps, one_euro)
         self.decode = decode
         self.backend, self.manifest = open_backend(path, backend, threads)
         pre = self.manifest["preprocessing"]
@@ -87,14 +110,22 @@ class PoseTracker:
             self.filter.reset()
 
     def _check(self, frame: np.ndarray) -> np.ndarray:
-        frame = np.asarray(frame)
+        try:
+            frame = np.asarray(frame)
+        except (TypeError, ValueError) as exc:
+            raise DkdError(f"frame must be an RGB uint8 array [H, W, 3] ({exc})") from exc
         if frame.ndim != 3 or frame.shape[2] != 3:
             raise DkdError(f"frame must be RGB [H, W, 3], got shape {frame.shape}")
+        if frame.shape[0] < 1 or frame.shape[1] < 1:
+            raise DkdError(f"frame is empty (shape {frame.shape}); pass an image with pixels")
         if frame.dtype != np.uint8:
-            if not np.issubdtype(frame.dtype, np.floating):
+            if not np.issubdtype(frame.dtype, np.floating) or frame.dtype.itemsize > 8:
                 raise DkdError(f"frame dtype must be uint8 (or float in 0..255), got {frame.dtype}")
             if not np.isfinite(frame).all():
                 raise DkdError("frame contains NaN or infinite values")
+            if 0.0 < float(frame.max()) <= 1.0:
+                raise DkdError("float frame with values in 0..1: multiply by 255 (frames are "
+                               "uint8 or float in 0..255)")
             frame = np.clip(frame, 0, 255).astype(np.uint8)
         return frame
 

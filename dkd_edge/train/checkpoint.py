@@ -29,6 +29,36 @@ def save_checkpoint(path: Path, payload: dict) -> None:
         raise
 
 
+DIGEST_KEY = "sha256"
+
+
+def _feed(digest, value, key: str) -> None:
+    digest.update(key.encode())
+    if torch.is_tensor(value):
+        tensor = value.detach().cpu().contiguous()
+        digest.update(f"{tensor.dtype}{tuple(tensor.shape)}".encode())
+        digest.update(tensor.flatten().view(torch.uint8).numpy().tobytes())
+    elif isinstance(value, dict):
+        for name in sorted(value, key=str):
+            _feed(digest, value[name], f"{key}/{name}")
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _feed(digest, item, f"{key}[{index}]")
+    else:
+        digest.update(repr(value).encode())
+
+
+def weights_digest(payload: dict) -> str:
+    """SHA-256 over a payload's contents (every tensor's dtype, shape and bytes, every plain
+    value), independent of how torch.save laid out the file; the digest key itself is left
+    out."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    _feed(digest, {k: v for k, v in payload.items() if k != DIGEST_KEY}, "")
+    return digest.hexdigest()
+
+
 def load_checkpoint(path: str | Path) -> dict:
     """Read a dkd-edge checkpoint; corrupt or foreign files raise a one-line DkdError."""
     path = Path(path)
@@ -42,6 +72,9 @@ def load_checkpoint(path: str | Path) -> dict:
                        "re-download or re-train it") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT or "config" not in data:
         raise DkdError(f"{path}: not a dkd-edge checkpoint (no config inside)")
+    if DIGEST_KEY in data and weights_digest(data) != data[DIGEST_KEY]:
+        raise DkdError(f"{path}: contents differ from the SHA-256 sealed into it (corrupt or "
+                       "edited); reinstall dkd-edge or bundle the weights again")
     return data
 
 

@@ -49,6 +49,7 @@ from tqdm import tqdm
 
 from dkd_edge.device import resolve_device
 from dkd_edge.errors import DkdError
+from dkd_edge.locations import dataset_root
 from dkd_edge.model import DKD, DKDConfig, TemporalDiscriminator, get_config
 from dkd_edge.model.loading import load_initializer
 from dkd_edge.model.networks import load_pretrained_backbone
@@ -92,9 +93,9 @@ class TrainOptions:
     config: str = "dkd-small"
     config_overrides: dict = field(default_factory=dict)
     stage: str = "init"
-    penn_root: str = "../shared/data/penn_action"
+    penn_root: str | None = None  # None: <data folder>/penn_action
     data: str = "render"
-    lspet_root: str = "../shared/data/lspet"
+    lspet_root: str | None = None  # None: <data folder>/lspet
     real_prob: float = 0.5
     out: str = "runs"
     steps: int | None = None
@@ -138,7 +139,11 @@ class TrainOptions:
             raise DkdError(f"unknown first state {self.first_state!r}: use one of "
                            f"{', '.join(FIRST_STATES)}")
         defaults = STAGE_DEFAULTS[self.stage]
-        return replace(self, **{k: v for k, v in defaults.items() if getattr(self, k) is None})
+        resolved = replace(self, **{k: v for k, v in defaults.items() if getattr(self, k) is None})
+        return replace(
+            resolved, penn_root=str(dataset_root("penn_action", self.penn_root)),
+            lspet_root=(str(dataset_root("lspet", self.lspet_root))
+                        if self.data != "render" or self.lspet_root else None))
 
     def model_config(self) -> DKDConfig:
         """The named config with ``--set`` overrides applied."""

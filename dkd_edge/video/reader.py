@@ -83,3 +83,26 @@ def _folder_frames_single(path: Path) -> Iterator[np.ndarray]:
             yield np.asarray(image.convert("RGB"))
     except OSError as exc:
         raise DkdError(f"{path}: unreadable image ({exc})") from exc
+
+
+def count_frames(source: str | Path) -> int | None:
+    """How many frames ``read_frames`` will yield, when the container says so cheaply."""
+    path = Path(source)
+    try:
+        if path.is_dir():
+            return sum(1 for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if path.suffix.lower() in IMAGE_SUFFIXES:
+            return 1
+        if path.suffix.lower() == ".gif":
+            from PIL import Image
+
+            with Image.open(path) as image:
+                return int(getattr(image, "n_frames", 1))
+        if path.suffix.lower() in VIDEO_SUFFIXES:
+            import av
+
+            with av.open(str(path)) as container:
+                return int(container.streams.video[0].frames) or None
+    except Exception:  # noqa: BLE001 - a count is a nicety; reading reports real errors
+        return None
+    return None

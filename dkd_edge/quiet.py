@@ -1,0 +1,56 @@
+"""Quiet by default: third-party warnings and logs are hidden unless ``--verbose``."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import warnings
+from collections.abc import Iterator
+
+_state = {"verbose": False}
+
+# Loggers of the converters' dependencies that talk at INFO/WARNING during a normal run.
+NOISY_LOGGERS = ("coremltools", "torch", "torchao", "absl", "tensorflow", "litert_torch",
+                 "ai_edge_torch", "onnxscript", "onnx_ir", "jax")
+
+
+def set_verbose(verbose: bool) -> None:
+    """``--verbose``: let every warning and log through; else hide them from here on."""
+    _state["verbose"] = verbose
+    if verbose:
+        return
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=UserWarning)
+    logging.getLogger().setLevel(logging.ERROR)
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("GLOG_minloglevel", "3")
+
+
+def verbose() -> bool:
+    return _state["verbose"]
+
+
+@contextlib.contextmanager
+def third_party_output() -> Iterator[None]:
+    """Swallow what third-party code prints (Python-level stdout/stderr and warnings) inside
+    the block, unless verbose; our own errors still propagate as exceptions."""
+    if _state["verbose"]:
+        yield
+        return
+    loggers = [logging.getLogger(), *(logging.getLogger(n) for n in NOISY_LOGGERS)]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
+                contextlib.redirect_stderr(io.StringIO()):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
