@@ -15,6 +15,7 @@ from dkd_edge.errors import DkdError
 
 DATA_ENV = "DKD_DATA"
 DATASETS = ("penn_action", "lspet", "jhmdb_sample")
+_override: dict[str, Path] = {}
 _HOW = (f"set {DATA_ENV}=/path/to/data (the folder holding {', '.join(DATASETS)}) or pass "
         "`dkd-edge --data DIR`")
 
@@ -26,6 +27,8 @@ def _default_candidates() -> list[Path]:
 
 def data_root() -> Path:
     """The data folder, or a one-line error that says how to set it."""
+    if "root" in _override:
+        return _override["root"]
     configured = os.environ.get(DATA_ENV)
     if configured:
         root = Path(configured).expanduser()
@@ -44,7 +47,7 @@ def set_data_root(path: str | Path) -> None:
     if not root.is_dir():
         raise DkdError(f"--data {path}: no such folder; pass the folder holding "
                        f"{', '.join(DATASETS)}")
-    os.environ[DATA_ENV] = str(root.resolve())
+    _override["root"] = root.resolve()
 
 
 def dataset_root(name: str, explicit: str | Path | None = None) -> Path:

@@ -6,6 +6,7 @@ import contextlib
 import io
 import logging
 import os
+import sys
 import warnings
 from collections.abc import Iterator
 
@@ -42,6 +43,32 @@ def third_party_output() -> Iterator[None]:
     if _state["verbose"]:
         yield
         return
+    with _native_stderr_silenced():
+        with _python_output_silenced():
+            yield
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """C++ libraries (TensorFlow's absl logging, oneDNN notices) write to file descriptor 2
+    directly; point it at /dev/null for the block."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real descriptor (an embedded interpreter)
+        yield
+        return
+    with open(os.devnull, "w") as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+@contextlib.contextmanager
+def _python_output_silenced() -> Iterator[None]:
     loggers = [logging.getLogger(), *(logging.getLogger(n) for n in NOISY_LOGGERS)]
     levels = [logger.level for logger in loggers]
     for logger in loggers:

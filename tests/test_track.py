@@ -93,3 +93,29 @@ def test_bad_inputs_get_one_line_errors(tmp_path, clip, tiny_onnx, case, message
     result = CliRunner().invoke(cli, ["track", source, "--out", out, "--model", model])
     assert result.exit_code == 2, result.output
     assert message in result.output and result.output.count("\n") == 1
+
+
+def test_video_writer_streams_and_is_atomic(tmp_path):
+    """Frames go to the encoder as they come; the file appears only when finished, and an
+    error midway leaves nothing."""
+    import av
+
+    from dkd_edge.errors import DkdError
+    from dkd_edge.video import VideoWriter
+
+    out = tmp_path / "v.mp4"
+    frame = np.zeros((72, 96, 3), np.uint8)
+    with VideoWriter(out, fps=10) as writer:
+        for value in range(6):
+            writer.write(frame + 40 * value)
+            assert not out.exists()
+    with av.open(str(out)) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 6
+    assert not writer.staging.exists()
+
+    with pytest.raises(RuntimeError), VideoWriter(tmp_path / "w.gif", fps=10) as writer:
+        writer.write(frame)
+        raise RuntimeError("stopped midway")
+    assert not list(tmp_path.glob("*w*.gif"))
+    with pytest.raises(DkdError, match="exists"):
+        VideoWriter(out, force=False)

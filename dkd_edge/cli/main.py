@@ -48,10 +48,18 @@ class DkdGroup(click.Group):
 
 
 def _fail(message: str) -> None:
-    # A progress bar may have left the cursor mid-line: start the error on a fresh one.
-    click.echo("", err=True)
+    _close_progress_bars()  # a bar left mid-line ends its line, so the error starts a fresh one
     click.echo(message, err=True)
     sys.exit(2)
+
+
+def _close_progress_bars() -> None:
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return
+    for bar in list(getattr(tqdm, "_instances", ())):
+        bar.close()
 
 
 @click.group(cls=DkdGroup)

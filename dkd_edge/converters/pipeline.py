@@ -31,6 +31,7 @@ from dkd_edge.converters.verify import (
     within_tolerance,
 )
 from dkd_edge.errors import DkdError
+from dkd_edge.quiet import third_party_output
 
 
 def calibration_record(calib: Path) -> dict:
@@ -132,8 +133,9 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
         verify_frames=options.verify_frames or VERIFY_FRAMES[precision])
     out = Path(out)
     check_output_folder(out, force)
-    module = target_module(spec)
-    module.check_available()
+    with third_party_output():  # importing a converter wakes TensorFlow's C++ logging
+        module = target_module(spec)
+        module.check_available()
     remove_stale_staging(out)
 
     verify_steps = 2 * options.verify_frames if options.verify else 0
@@ -166,7 +168,8 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
             tick = lambda: bar.update(1)  # noqa: E731
             reference = _single_threaded(reference_rollout, graphs.reference, frames, tick)
             bar.set_postfix_str(f"verify: {spec.name} rollout, {options.verify_frames} frames")
-            backend = module.open_backend(staging, options)
+            with third_party_output():
+                backend = module.open_backend(staging, options)
             parity = compare_heatmaps(reference, backend_rollout(backend, frames, tick))
             parity["tolerance"] = describe_tolerance(precision)
             parity["backend"] = backend.name

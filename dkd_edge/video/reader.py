@@ -14,13 +14,17 @@ VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v"}
 
 
 def _folder_frames(folder: Path, limit: int | None) -> Iterator[np.ndarray]:
-    from PIL import Image
-
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
+    if not files:  # checked now, before the caller starts any work
         raise DkdError(f"{folder}: no image frames ({', '.join(sorted(IMAGE_SUFFIXES))}) in "
                        "this folder")
-    for path in files[:limit]:
+    return _read_images(files[:limit])
+
+
+def _read_images(files: list[Path]) -> Iterator[np.ndarray]:
+    from PIL import Image
+
+    for path in files:
         try:
             with Image.open(path) as image:
                 yield np.asarray(image.convert("RGB"))
@@ -47,8 +51,21 @@ def _video_frames(path: Path, limit: int | None) -> Iterator[np.ndarray]:
     except ImportError as exc:
         raise DkdError("reading video files needs PyAV: pip install 'dkd-edge[video]' (or pass "
                        "a folder of frames)") from exc
+    try:  # opened now, so an unreadable file fails before the caller starts any work
+        container = av.open(str(path))
+        if not container.streams.video:
+            container.close()
+            raise DkdError(f"{path}: no video stream in this file")
+    except (av.error.FFmpegError, ValueError, IndexError) as exc:
+        raise DkdError(f"{path}: unreadable video ({str(exc)[:120]})") from exc
+    return _decode(container, path, limit)
+
+
+def _decode(container, path: Path, limit: int | None) -> Iterator[np.ndarray]:
+    import av
+
     try:
-        with av.open(str(path)) as container:
+        with container:
             for index, frame in enumerate(container.decode(video=0)):
                 if limit is not None and index >= limit:
                     break
