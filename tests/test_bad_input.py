@@ -87,6 +87,31 @@ def test_eval_inputs_fail_before_work():
     assert_one_line(("eval", "--lspet-root", "/nonexistent"), "/nonexistent")
 
 
+def test_convert_imgsz(tmp_path):
+    for size in ("0", "100"):
+        assert_one_line(("convert", "--target", "onnx", "--checkpoint", TINY, "--imgsz", size,
+                         "--out", str(tmp_path / "x")), "--imgsz")
+
+
+def test_sigterm_during_convert_removes_its_staging(tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "terminated"
+    process = subprocess.Popen([sys.executable, "-m", "dkd_edge", "convert", "--target", "onnx",
+                                "--checkpoint", TINY, "--out", str(out)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        if list(tmp_path.glob(f".terminated{STAGING_MARK}*")) or process.poll() is not None:
+            break
+        time.sleep(0.1)
+    if process.poll() is not None:
+        pytest.skip("the conversion finished before it could be stopped")
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=120) != 0
+    assert not out.exists() and not list(tmp_path.glob(f".terminated{STAGING_MARK}*"))
+
+
 def test_convert_out_is_a_file(tmp_path):
     target = tmp_path / "a_file"
     target.write_text("keep me")

@@ -82,6 +82,10 @@ def convert(targets, precision, checkpoint, imgsz, out, opset, calib, verify, mi
     precision = resolve_precision(precision)
     if calib and not Path(calib).is_file():
         raise DkdError(f"--calib {calib}: file not found")
+    if imgsz is not None and (imgsz < 64 or imgsz % 32):
+        raise DkdError(f"--imgsz must be a multiple of 32 and at least 64, got {imgsz}")
+    if opset < 1:
+        raise DkdError(f"--opset must be positive, got {opset}")
     options = ConvertOptions(
         precision=precision, calib=Path(calib) if calib else None, verify=verify, opset=opset,
         via=via, via_python=via_python or os.environ.get("DKD_VIA_PYTHON"),

@@ -101,5 +101,19 @@ def _register() -> None:
 _register()
 
 
+def _exit_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C, so staging folders and partial files are removed."""
+    import signal
+
+    def handler(signum, frame):
+        raise SystemExit(128 + signum)
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        pass
+
+
 def main() -> None:
+    _exit_on_sigterm()
     cli(prog_name="dkd-edge")

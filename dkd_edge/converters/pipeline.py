@@ -98,10 +98,10 @@ def load_for_conversion(checkpoint, imgsz: int | None):
     from dkd_edge.model.dkd import DKD
     from dkd_edge.model.loading import load_model
 
+    if imgsz is not None and (imgsz % 32 or imgsz < 64):
+        raise DkdError(f"--imgsz must be a multiple of 32 and at least 64, got {imgsz}")
     model, config, data = load_model(checkpoint)
     if imgsz and imgsz != config.input_size:
-        if imgsz % 32 or imgsz < 64:
-            raise DkdError(f"--imgsz must be a multiple of 32 and at least 64, got {imgsz}")
         config = dataclasses.replace(config, input_size=imgsz)
         resized = DKD(config)
         resized.load_state_dict(model.state_dict())
