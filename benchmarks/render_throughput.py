@@ -21,15 +21,19 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from dkd_edge.locations import dataset_root
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--penn-root", default="../shared/data/penn_action")
+    parser.add_argument("--penn-root", default=None,
+                        help="Penn Action labels (default: <data folder>/penn_action)")
     parser.add_argument("--clips", type=int, default=20)
     parser.add_argument("--frames", type=int, default=50)
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--json", type=Path, default=Path("runs/render_throughput.json"))
     args = parser.parse_args()
+    args.penn_root = str(dataset_root("penn_action", args.penn_root))
 
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})

@@ -43,7 +43,7 @@ def main() -> None:
     from dkd_edge.video import read_frames
 
     frames = list(read_frames(args.frames))
-    from dkd_edge.eval.keypoints import DEFAULT_DECODE
+    from dkd_edge.keypoints import DEFAULT_DECODE
 
     tracker = PoseTracker(args.model, threads=args.threads, reinit_every=args.reinit_every,
                           smoothing=args.smoothing, decode=args.decode or DEFAULT_DECODE)

@@ -19,7 +19,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from dkd_edge.device import strict_float32
 from dkd_edge.errors import DkdError
+from dkd_edge.model.tracker_fns import TrackerFns
 from dkd_edge.runtime.backend import Backend
 
 
@@ -32,8 +34,7 @@ class TorchReferenceBackend(Backend):
                  quantized: bool = False, like: str | Path | None = None):
         """``like``: an int8 artifact folder; the reference is then the torch int8 model
         edited as its manifest says (float init, int8 scope, weight bits, PTQ set)."""
-        from dkd_edge.bench.run import torch_reference
-        from dkd_edge.device import resolve_device, strict_float32
+        from dkd_edge.device import resolve_device
         from dkd_edge.model.loading import load_model
 
         model, self.config, data = load_model(checkpoint)
@@ -77,3 +78,51 @@ class TorchReferenceBackend(Backend):
     def step(self, frame: np.ndarray, kernels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         heatmaps, kernels = self._step(self._tensor(frame), self._tensor(kernels))
         return heatmaps.float().cpu().numpy(), kernels.float().cpu().numpy()
+
+
+def _int8_reference(model, init, step, manifest: dict | None) -> TrackerFns:
+    """The torch int8 graphs; an artifact whose init stayed float gets the float init, and
+    the step graph is narrowed to the artifact's ``int8_scope``."""
+    from dkd_edge.quant.scope import apply_scope
+
+    int8_graphs = (manifest or {}).get("int8_graphs", ["init", "step"])
+    step = apply_scope(step, (manifest or {}).get("int8_scope", "encoder"))
+    init_fn = (lambda x: tuple(init(x))) if "init" in int8_graphs else (lambda x: model.init(x))
+    return TrackerFns(init_fn, lambda x, k: tuple(step(x, k)))
+
+
+def torch_reference(model, data, quantization: str | None, device: str,
+                    manifest: dict | None = None) -> TrackerFns:
+    """The torch model an artifact is compared with: the float model, or the torch int8
+    graphs (QAT or PTQ) edited as the artifact's manifest says (float init, int8 scope,
+    weight bits)."""
+    if quantization is None:
+        strict_float32(device)
+        model = model.to(device)
+
+        def to(x):
+            return x.to(device)
+
+        return TrackerFns(lambda x: tuple(t.cpu() for t in model.init(to(x))),
+                          lambda x, k: tuple(t.cpu() for t in model.step(to(x), to(k))))
+    bits = int((manifest or {}).get("int8_weight_bits", 8))
+    if quantization == "qat":
+        from dkd_edge.quant.qat import quantized_graphs
+
+        init, step = quantized_graphs(model.cpu(), data["qat"], weight_bits=bits)
+        return _int8_reference(model, init, step, manifest)
+    if quantization == "ptq":
+        from dkd_edge.calibration.ptq import quantized_ptq_graphs
+        from dkd_edge.runtime.artifact import sha256
+
+        record = (manifest or {}).get("calibration") or {}
+        path = Path(record.get("path", ""))
+        if not record or not path.is_file():
+            raise DkdError(f"this int8 artifact was calibrated on {record.get('path')!r}, "
+                           "which is gone: bench needs that set to rebuild the torch PTQ "
+                           "reference (recreate it and convert again)")
+        if sha256(path) != record["sha256"]:
+            raise DkdError(f"{path} changed since the artifact was converted: convert again")
+        init, step = quantized_ptq_graphs(model.cpu(), path, weight_bits=bits)
+        return _int8_reference(model, init, step, manifest)
+    raise DkdError(f"no torch reference for {quantization!r} artifacts")

@@ -24,6 +24,7 @@ import torch
 
 from dkd_edge.eval.evaluate import evaluate_rendered, rendered_test_clips
 from dkd_edge.eval.report import float_trackers
+from dkd_edge.locations import dataset_root
 from dkd_edge.model.loading import load_model
 from dkd_edge.train.sampling import weights_from_errors
 
@@ -48,7 +49,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("checkpoint", nargs="?", default=None,
                         help="default: the bundled dkd-small")
-    parser.add_argument("--penn-root", default="../shared/data/penn_action")
+    parser.add_argument("--penn-root", default=None,
+                        help="Penn Action labels (default: <data folder>/penn_action)")
     parser.add_argument("--clips", type=int, default=600)
     parser.add_argument("--frames", type=int, default=30)
     parser.add_argument("--power", type=float, default=0.5)
@@ -56,6 +58,7 @@ def main() -> None:
     parser.add_argument("--max", dest="high", type=float, default=3.0)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
+    args.penn_root = str(dataset_root("penn_action", args.penn_root))
     pck, counts = per_action_pck(args.checkpoint, args.penn_root, args.clips, args.frames)
     weights = weights_from_errors({a: 100.0 - p for a, p in pck.items()}, args.power,
                                   args.low, args.high)

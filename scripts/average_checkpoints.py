@@ -16,7 +16,7 @@ import argparse
 from pathlib import Path
 
 from dkd_edge.errors import DkdError
-from dkd_edge.train.checkpoint import load_checkpoint, save_checkpoint
+from dkd_edge.model.checkpoint import load_checkpoint, save_checkpoint
 
 DROPPED = ("optimizer", "disc_opt", "format")
 

@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 from dkd_edge.data.penn_action import PennAction
 from dkd_edge.data.render import render_sequence
 from dkd_edge.data.render_job import pick_evenly
+from dkd_edge.locations import dataset_root
 from dkd_edge.skeleton import SKELETON
 
 
@@ -30,11 +31,13 @@ def overlay(frame: np.ndarray, joints: np.ndarray, visible: np.ndarray) -> np.nd
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--penn-root", default="../shared/data/penn_action")
+    parser.add_argument("--penn-root", default=None,
+                        help="Penn Action labels (default: <data folder>/penn_action)")
     parser.add_argument("--out", type=Path, default=Path("docs/contact_sheet.png"))
     parser.add_argument("--rows", type=int, default=4)
     parser.add_argument("--cols", type=int, default=3)
     args = parser.parse_args()
+    args.penn_root = str(dataset_root("penn_action", args.penn_root))
     dataset = PennAction(args.penn_root, "train")
     tiles = []
     for k, index in enumerate(pick_evenly(len(dataset), args.rows * args.cols)):

@@ -11,7 +11,7 @@ the centroid after a temporal prior (``prior@s``: each frame's heatmaps weighted
 Gaussian of sigma s x the size of the true box around the previous frame's keypoints), and
 the same prior scaled as a tracker would have to, by the previous keypoints' own extent
 (``extent@s``; neither is shipped: see the model card's Known gaps). The
-default decode's constants (``dkd_edge.eval.keypoints``) were chosen on the *train*
+default decode's constants (``dkd_edge.keypoints``) were chosen on the *train*
 split, so that the test-split eval is not tuned on. Prints and saves JSON.
 """
 
@@ -27,13 +27,14 @@ import torch
 from tqdm import tqdm
 
 from dkd_edge.eval.evaluate import EVAL_SEED, TrackerFns, rendered_test_clips, track_frames
-from dkd_edge.eval.keypoints import (
+from dkd_edge.keypoints import (
     LOCAL_THRESHOLD,
     LOCAL_WINDOW_RADIUS,
     decode_heatmaps,
     heatmap_to_image,
 )
 from dkd_edge.eval.pck import PCKAccumulator
+from dkd_edge.locations import dataset_root
 from dkd_edge.model.loading import load_model
 from dkd_edge.preprocess import normalise_nchw
 
@@ -75,9 +76,11 @@ def main() -> None:
     parser.add_argument("--split", choices=["train", "test"], default="train")
     parser.add_argument("--clips", type=int, default=16)
     parser.add_argument("--frames", type=int, default=60)
-    parser.add_argument("--penn-root", default="../shared/data/penn_action")
+    parser.add_argument("--penn-root", default=None,
+                        help="Penn Action labels (default: <data folder>/penn_action)")
     parser.add_argument("--json", default=None, help="Also save the result here.")
     args = parser.parse_args()
+    args.penn_root = str(dataset_root("penn_action", args.penn_root))
 
     start = time.perf_counter()
     torch.set_grad_enabled(False)

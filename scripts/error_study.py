@@ -45,6 +45,7 @@ from dkd_edge.eval.evaluate import (
     rendered_test_clips,
     track_frames,
 )
+from dkd_edge.locations import dataset_root
 from dkd_edge.model.loading import load_initializer, load_model
 from dkd_edge.preprocess import normalise_nchw
 from dkd_edge.skeleton import FLIP_PAIRS, PENN_JOINTS
@@ -129,9 +130,11 @@ def main() -> None:
     parser.add_argument("--initializer-from", default=None)
     parser.add_argument("--clips", type=int, default=20)
     parser.add_argument("--frames", type=int, default=60)
-    parser.add_argument("--penn-root", default="../shared/data/penn_action")
+    parser.add_argument("--penn-root", default=None,
+                        help="Penn Action labels (default: <data folder>/penn_action)")
     parser.add_argument("--json", default=None, help="Also save the result here.")
     args = parser.parse_args()
+    args.penn_root = str(dataset_root("penn_action", args.penn_root))
 
     start = time.perf_counter()
     torch.set_grad_enabled(False)

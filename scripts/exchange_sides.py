@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 
 from dkd_edge.model.config import get_config
-from dkd_edge.train.checkpoint import exchange_joint_sides, load_checkpoint, save_checkpoint
+from dkd_edge.model.checkpoint import exchange_joint_sides, load_checkpoint, save_checkpoint
 
 
 def per_channel_observers(state: dict, weight_name: str) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ from dkd_edge.eval.evaluate import (
     track_frames,
 )
 from dkd_edge.eval.pck import PCKAccumulator
+from dkd_edge.locations import dataset_root
 from dkd_edge.model.loading import load_model
 from dkd_edge.preprocess import normalise_nchw
 
@@ -44,8 +45,10 @@ def main() -> None:
     parser.add_argument("checkpoint")
     parser.add_argument("--clips", type=int, default=20)
     parser.add_argument("--mode", choices=["dkd", "initializer"], default="dkd")
-    parser.add_argument("--penn-root", default="../shared/data/penn_action")
+    parser.add_argument("--penn-root", default=None,
+                        help="Penn Action labels (default: <data folder>/penn_action)")
     args = parser.parse_args()
+    args.penn_root = str(dataset_root("penn_action", args.penn_root))
     torch.set_num_threads(1)
     torch.set_grad_enabled(False)
     model, config, _ = load_model(args.checkpoint)

@@ -26,6 +26,7 @@ from dkd_edge.calibration.ptq import quantized_ptq_graphs
 from dkd_edge.converters import ConvertOptions, convert
 from dkd_edge.converters.verify import backend_rollout, reference_rollout, verification_frames
 from dkd_edge.eval.evaluate import TrackerFns, evaluate_rendered, rendered_test_clips
+from dkd_edge.locations import dataset_root
 from dkd_edge.model.loading import bundled_checkpoint, load_model
 from dkd_edge.quant.qat import quantized_graphs
 from dkd_edge.runtime.artifact import open_backend
@@ -110,12 +111,14 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=1000)
     parser.add_argument("--reinit", type=int, default=30)
     parser.add_argument("--clips", type=int, default=10)
-    parser.add_argument("--penn-root", default="../shared/data/penn_action")
+    parser.add_argument("--penn-root", default=None,
+                        help="Penn Action labels (default: <data folder>/penn_action)")
     parser.add_argument("--work", default="runs/int8-study")
     parser.add_argument("--out", default="docs/int8_study")
     parser.add_argument("--render-only", action="store_true",
                         help="Rewrite OUT.md from OUT.json (after editing the text here).")
     args = parser.parse_args()
+    args.penn_root = str(dataset_root("penn_action", args.penn_root))
     if args.render_only:
         out = Path(args.out)
         out.with_suffix(".md").write_text(render(json.loads(out.with_suffix(".json").read_text())))

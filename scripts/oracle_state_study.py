@@ -34,6 +34,7 @@ from dkd_edge.eval.evaluate import (
     track_frames,
 )
 from dkd_edge.eval.pck import PCKAccumulator
+from dkd_edge.locations import dataset_root
 from dkd_edge.model.loading import load_model
 from dkd_edge.preprocess import normalise_nchw
 from dkd_edge.train.targets import gaussian_heatmaps
@@ -67,9 +68,11 @@ def main() -> None:
     parser.add_argument("checkpoint", nargs="?", default=None)
     parser.add_argument("--clips", type=int, default=20)
     parser.add_argument("--frames", type=int, default=60)
-    parser.add_argument("--penn-root", default="../shared/data/penn_action")
+    parser.add_argument("--penn-root", default=None,
+                        help="Penn Action labels (default: <data folder>/penn_action)")
     parser.add_argument("--json", default=None, help="Also save the result here.")
     args = parser.parse_args()
+    args.penn_root = str(dataset_root("penn_action", args.penn_root))
 
     torch.set_grad_enabled(False)
     model, config, _ = load_model(args.checkpoint)

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from dkd_edge.errors import DkdError
-from dkd_edge.train.checkpoint import FORMAT, load_checkpoint
+from dkd_edge.model.checkpoint import FORMAT, load_checkpoint
 
 
 class _Payload:
@@ -42,7 +42,7 @@ def test_evil_checkpoint_through_the_cli_is_one_line(tmp_path):
 def test_bundles_are_sealed_and_checked(tmp_path):
     from dkd_edge.model.bundle import bundle
     from dkd_edge.model.loading import bundled_checkpoint
-    from dkd_edge.train.checkpoint import DIGEST_KEY, weights_digest
+    from dkd_edge.model.checkpoint import DIGEST_KEY, weights_digest
 
     for name in ("dkd-tiny", "dkd-small"):
         data = load_checkpoint(bundled_checkpoint(name))

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from dkd_edge.train.checkpoint import load_checkpoint
+from dkd_edge.model.checkpoint import load_checkpoint
 from dkd_edge.train.trainer import TrainOptions, train
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")

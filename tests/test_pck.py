@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from dkd_edge.eval.keypoints import decode_heatmaps, heatmap_to_image, image_to_heatmap
+from dkd_edge.keypoints import decode_heatmaps, heatmap_to_image, image_to_heatmap
 from dkd_edge.eval.pck import PCKAccumulator, correct_joints, pck
 
 

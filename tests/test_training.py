@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from dkd_edge.cli import cli
 from dkd_edge.data.lspet import LSPET
 from dkd_edge.errors import DkdError
-from dkd_edge.train.checkpoint import load_checkpoint
+from dkd_edge.model.checkpoint import load_checkpoint
 from dkd_edge.train.trainer import TrainOptions, train
 
 PENN_ACTIONS = {"baseball_pitch", "baseball_swing", "bench_press", "bowl", "clean_and_jerk",
@@ -204,7 +204,7 @@ def test_low_res_fraction_sets_the_initializer_resolution(tmp_path, tiny_run):
 
 def test_initializer_from_swaps_only_the_initializer(tmp_path, tiny_run):
     from dkd_edge.model import DKD, get_config
-    from dkd_edge.train.checkpoint import save_checkpoint
+    from dkd_edge.model.checkpoint import save_checkpoint
     from dkd_edge.train.trainer import _starting_model
 
     out, common = tiny_run

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from dkd_edge.converters.verify import backend_rollout
-from dkd_edge.eval.keypoints import decode_heatmaps, heatmap_to_image
 from dkd_edge.eval.pck import PCKAccumulator
+from dkd_edge.keypoints import decode_heatmaps, heatmap_to_image
 from dkd_edge.preprocess import normalise_nchw
 from dkd_edge.runtime.backend import Backend
 

@@ -12,10 +12,9 @@ from tqdm import tqdm
 from dkd_edge.bench.parity import backend_pck, rollout_parity
 from dkd_edge.bench.timing import time_backend, time_external_tflite
 from dkd_edge.converters.verify import backend_rollout, reference_rollout, verification_frames
-from dkd_edge.device import resolve_device, strict_float32
-from dkd_edge.errors import DkdError
-from dkd_edge.eval.evaluate import TrackerFns
+from dkd_edge.device import resolve_device
 from dkd_edge.locations import dataset_root
+from dkd_edge.reference import torch_reference
 
 
 @dataclass
@@ -68,54 +67,6 @@ def _artifacts(options: BenchOptions) -> list[tuple[Path, str | None]]:
                     refused.write_text(str(exc))
             folders.append((folder, refused.read_text() if refused.is_file() else None))
     return folders
-
-
-def _int8_reference(model, init, step, manifest: dict | None) -> TrackerFns:
-    """The torch int8 graphs; an artifact whose init stayed float gets the float init, and
-    the step graph is narrowed to the artifact's ``int8_scope``."""
-    from dkd_edge.quant.scope import apply_scope
-
-    int8_graphs = (manifest or {}).get("int8_graphs", ["init", "step"])
-    step = apply_scope(step, (manifest or {}).get("int8_scope", "encoder"))
-    init_fn = (lambda x: tuple(init(x))) if "init" in int8_graphs else (lambda x: model.init(x))
-    return TrackerFns(init_fn, lambda x, k: tuple(step(x, k)))
-
-
-def torch_reference(model, data, quantization: str | None, device: str,
-                    manifest: dict | None = None) -> TrackerFns:
-    """The torch model an artifact is compared with: the float model, or the torch int8
-    graphs (QAT or PTQ) edited as the artifact's manifest says (float init, int8 scope,
-    weight bits)."""
-    if quantization is None:
-        strict_float32(device)
-        model = model.to(device)
-
-        def to(x):
-            return x.to(device)
-
-        return TrackerFns(lambda x: tuple(t.cpu() for t in model.init(to(x))),
-                          lambda x, k: tuple(t.cpu() for t in model.step(to(x), to(k))))
-    bits = int((manifest or {}).get("int8_weight_bits", 8))
-    if quantization == "qat":
-        from dkd_edge.quant.qat import quantized_graphs
-
-        init, step = quantized_graphs(model.cpu(), data["qat"], weight_bits=bits)
-        return _int8_reference(model, init, step, manifest)
-    if quantization == "ptq":
-        from dkd_edge.calibration.ptq import quantized_ptq_graphs
-        from dkd_edge.runtime.artifact import sha256
-
-        record = (manifest or {}).get("calibration") or {}
-        path = Path(record.get("path", ""))
-        if not record or not path.is_file():
-            raise DkdError(f"this int8 artifact was calibrated on {record.get('path')!r}, "
-                           "which is gone: bench needs that set to rebuild the torch PTQ "
-                           "reference (recreate it and convert again)")
-        if sha256(path) != record["sha256"]:
-            raise DkdError(f"{path} changed since the artifact was converted: convert again")
-        init, step = quantized_ptq_graphs(model.cpu(), path, weight_bits=bits)
-        return _int8_reference(model, init, step, manifest)
-    raise DkdError(f"no torch reference for {quantization!r} artifacts")
 
 
 def _backends(manifest: dict) -> list[str | None]:

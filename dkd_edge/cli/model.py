@@ -8,7 +8,7 @@ import math
 import click
 
 from dkd_edge.errors import DkdError
-from dkd_edge.eval.keypoints import DECODE_METHODS, DEFAULT_DECODE
+from dkd_edge.keypoints import DECODE_METHODS, DEFAULT_DECODE
 
 
 def _fmt(value: float) -> str:

@@ -24,9 +24,9 @@ import torch
 from torch import nn
 
 from dkd_edge.errors import DkdError
-from dkd_edge.eval.evaluate import TrackerFns
 from dkd_edge.model.config import DKDConfig
 from dkd_edge.model.dkd import DKD, InitGraph, StepGraph
+from dkd_edge.model.tracker_fns import TrackerFns
 from dkd_edge.quant.fold import fold_batchnorm
 
 

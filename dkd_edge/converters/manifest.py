@@ -8,7 +8,7 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 
 from dkd_edge import __version__
-from dkd_edge.eval.keypoints import (
+from dkd_edge.keypoints import (
     DEFAULT_DECODE,
     LOCAL_MODE_RADIUS,
     LOCAL_THRESHOLD,

@@ -14,9 +14,9 @@ import numpy as np
 import torch
 
 from dkd_edge.errors import DkdError
-from dkd_edge.eval.evaluate import TrackerFns
-from dkd_edge.eval.keypoints import decode_heatmaps
+from dkd_edge.keypoints import decode_heatmaps
 from dkd_edge.model.config import DKDConfig
+from dkd_edge.model.tracker_fns import TrackerFns
 from dkd_edge.preprocess import normalise_nchw
 from dkd_edge.runtime.backend import Backend
 

@@ -9,8 +9,7 @@ Modes, each a pair of functions on normalised frames:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 
 import numpy as np
 import torch
@@ -21,24 +20,13 @@ from dkd_edge.data.render import RenderConfig, RenderedClip, render_sequence
 from dkd_edge.data.render_job import pick_evenly
 from dkd_edge.data.sample import PoseSequence
 from dkd_edge.errors import DkdError
-from dkd_edge.eval.keypoints import DEFAULT_DECODE, decode_heatmaps, heatmap_to_image
 from dkd_edge.eval.pck import PCKAccumulator
+from dkd_edge.keypoints import DEFAULT_DECODE, decode_heatmaps, heatmap_to_image
 from dkd_edge.model.config import DKDConfig
+from dkd_edge.model.tracker_fns import TrackerFns
 from dkd_edge.preprocess import letterbox, normalise_nchw
 
 EVAL_SEED = 2019
-
-InitFn = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
-StepFn = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
-
-
-@dataclass
-class TrackerFns:
-    """The init/step pair to evaluate; ``step=None`` runs init on every frame."""
-
-    init: InitFn
-    step: StepFn | None
-
 
 def rendered_test_clips(penn_root, limit: int, max_frames: int, size: int,
                         seed: int = EVAL_SEED, split: str = "test") -> list[RenderedClip]:

@@ -23,10 +23,11 @@ from tqdm import tqdm
 from dkd_edge.data.lspet import LSPET
 from dkd_edge.data.synthetic_motion import letterbox_view, motion_clip, person_box
 from dkd_edge.errors import DkdError
-from dkd_edge.eval.evaluate import TrackerFns, keypoints_from_heatmaps, track_frames
-from dkd_edge.eval.keypoints import DEFAULT_DECODE
+from dkd_edge.eval.evaluate import keypoints_from_heatmaps, track_frames
 from dkd_edge.eval.pck import PCKAccumulator
+from dkd_edge.keypoints import DEFAULT_DECODE
 from dkd_edge.model.config import DKDConfig
+from dkd_edge.model.tracker_fns import TrackerFns
 from dkd_edge.preprocess import normalise_nchw
 
 EVAL_SEED = 2011

@@ -6,14 +6,14 @@ import torch
 
 from dkd_edge.errors import DkdError
 from dkd_edge.eval.evaluate import (
-    TrackerFns,
     evaluate_rendered,
     evaluate_sequences,
     rendered_test_clips,
 )
-from dkd_edge.eval.keypoints import DECODE_METHODS, DEFAULT_DECODE
 from dkd_edge.eval.pck import PCKAccumulator
+from dkd_edge.keypoints import DECODE_METHODS, DEFAULT_DECODE
 from dkd_edge.model.dkd import DKD
+from dkd_edge.model.tracker_fns import TrackerFns
 
 
 def float_trackers(model: DKD) -> dict[str, TrackerFns]:
@@ -39,7 +39,7 @@ def run_eval(checkpoint, penn_root, limit: int, max_frames: int, jhmdb_root=None
     ``RenderedClip``).
     ``initializer_from`` swaps in another checkpoint's pose initializer (float rows only:
     the QAT graphs carry their own initializer weights). ``decode`` picks how keypoints are
-    read off the heatmaps (``dkd_edge.eval.keypoints.decode_heatmaps``).
+    read off the heatmaps (``dkd_edge.keypoints.decode_heatmaps``).
     ``lspet_root`` adds ``lspet``: real-pixel figures on the LSPET validation split
     (``dkd_edge.eval.lspet_eval``). Test-split Penn Action sequences whose real frames sit
     under ``frames/`` are evaluated as real video (``penn_real``). ``rendered=False`` skips

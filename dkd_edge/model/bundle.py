@@ -21,7 +21,7 @@ from pathlib import Path
 
 import torch
 
-from dkd_edge.train.checkpoint import (
+from dkd_edge.model.checkpoint import (
     DIGEST_KEY,
     FORMAT,
     load_checkpoint,

@@ -23,7 +23,7 @@ def load_model(checkpoint: str | Path | None = None, config: str | None = None
     With no checkpoint, the bundled weights of ``config`` (default: dkd-small) are used.
     A checkpoint trained as another config than ``config`` is refused.
     """
-    from dkd_edge.train.checkpoint import checkpoint_config, load_checkpoint, load_model_state
+    from dkd_edge.model.checkpoint import checkpoint_config, load_checkpoint, load_model_state
 
     if checkpoint is None:
         path = bundled_checkpoint(config or DEFAULT_CONFIG)
@@ -47,7 +47,7 @@ def load_initializer(model: DKD, source: str | Path) -> None:
     config (e.g. a longer-trained initializer under an already trained step path)."""
     import torch
 
-    from dkd_edge.train.checkpoint import checkpoint_config, load_checkpoint
+    from dkd_edge.model.checkpoint import checkpoint_config, load_checkpoint
 
     if not Path(source).is_file():
         raise DkdError(f"--initializer-from {source}: no such checkpoint")

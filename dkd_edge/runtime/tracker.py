@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from dkd_edge.errors import DkdError
-from dkd_edge.eval.keypoints import (
+from dkd_edge.keypoints import (
     DECODE_METHODS,
     DEFAULT_DECODE,
     decode_heatmaps,

@@ -1,10 +1,10 @@
-"""Gaussian heatmap targets (numpy), on the grid of ``dkd_edge.eval.keypoints``."""
+"""Gaussian heatmap targets (numpy), on the grid of ``dkd_edge.keypoints``."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from dkd_edge.eval.keypoints import image_to_heatmap
+from dkd_edge.keypoints import image_to_heatmap
 
 
 def gaussian_heatmaps(joints: np.ndarray, size: int, stride: int, sigma: float) -> np.ndarray:

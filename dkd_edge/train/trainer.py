@@ -51,15 +51,15 @@ from dkd_edge.device import resolve_device
 from dkd_edge.errors import DkdError
 from dkd_edge.locations import dataset_root
 from dkd_edge.model import DKD, DKDConfig, TemporalDiscriminator, get_config
-from dkd_edge.model.loading import load_initializer
-from dkd_edge.model.networks import load_pretrained_backbone
-from dkd_edge.train.checkpoint import (
+from dkd_edge.model.checkpoint import (
     checkpoint_config,
     float_state,
     load_checkpoint,
     load_model_state,
     save_checkpoint,
 )
+from dkd_edge.model.loading import load_initializer
+from dkd_edge.model.networks import load_pretrained_backbone
 from dkd_edge.train.data import LspetClips, MixedClips, RenderedClips
 from dkd_edge.train.echo import EchoingBatches, echo_view
 from dkd_edge.train.losses import (
@@ -340,7 +340,7 @@ def train(options: TrainOptions) -> dict:
         if options.device == "cuda":
             raise DkdError("the qat stage runs on the CPU (torchao pt2e fake-quant graphs): "
                            "drop --device cuda")
-        from dkd_edge.quant.qat import train_qat
+        from dkd_edge.train.qat_stage import train_qat
 
         return train_qat(options)
     config = options.model_config()
