@@ -27,13 +27,13 @@ import torch
 from tqdm import tqdm
 
 from dkd_edge.eval.evaluate import EVAL_SEED, TrackerFns, rendered_test_clips, track_frames
+from dkd_edge.eval.pck import PCKAccumulator
 from dkd_edge.keypoints import (
     LOCAL_THRESHOLD,
     LOCAL_WINDOW_RADIUS,
     decode_heatmaps,
     heatmap_to_image,
 )
-from dkd_edge.eval.pck import PCKAccumulator
 from dkd_edge.locations import dataset_root
 from dkd_edge.model.loading import load_model
 from dkd_edge.preprocess import normalise_nchw

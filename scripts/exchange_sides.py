@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import argparse
 
-from dkd_edge.model.config import get_config
 from dkd_edge.model.checkpoint import exchange_joint_sides, load_checkpoint, save_checkpoint
+from dkd_edge.model.config import get_config
 
 
 def per_channel_observers(state: dict, weight_name: str) -> tuple[str, ...]:

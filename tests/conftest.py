@@ -48,3 +48,23 @@ def _load_script(name: str) -> ModuleType:
 def load_script():
     """Import one of scripts/*.py by its name (without .py), for the scripts' own tests."""
     return _load_script
+
+
+# The fast tier (`pytest -m "not slow"`): no ../shared data and no conversion or training.
+# A test is slow when it uses real data or a converted artifact (by fixture), or lives in a
+# module that trains, converts or builds environments throughout.
+SLOW_FIXTURES = {"penn_root", "jhmdb_root", "lspet_root", "artifacts", "artifact", "tiny_onnx",
+                 "onnx_dir", "manifests", "scratch", "tracker", "clip", "train_sequence",
+                 "base_python", "runtime_python"}
+SLOW_MODULES = {"test_training", "test_install_profiles", "test_quiet", "test_fuzz",
+                "test_tflite_routes", "test_web_example", "test_runtime_torch_free",
+                "test_calibration", "test_bench", "test_weight_range", "test_int8_scope",
+                "test_real_pixels", "test_gpu", "test_paired_script",
+                "test_average_checkpoints_script", "test_pretrained", "test_checkpoint_safety"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        if module in SLOW_MODULES or SLOW_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.slow)

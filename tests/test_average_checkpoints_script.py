@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from dkd_edge.model.checkpoint import load_checkpoint, load_model_state, save_checkpoint
 from dkd_edge.model.config import get_config
 from dkd_edge.model.dkd import DKD
-from dkd_edge.model.checkpoint import load_checkpoint, load_model_state, save_checkpoint
 
 
 def _checkpoint(path: Path, seed: int, step: int) -> dict:

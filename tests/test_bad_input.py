@@ -81,6 +81,7 @@ def test_bench_inputs(artifact, tmp_path):
     assert_one_line((*base, "--compare", str(fake)), "not a TFLite model")
 
 
+@pytest.mark.slow
 def test_eval_inputs_fail_before_work():
     assert_one_line(("eval", "--max-frames", "0"), "--max-frames")
     assert_one_line(("eval", "--jhmdb-root", "/nonexistent"), "/nonexistent")
@@ -93,6 +94,7 @@ def test_convert_imgsz(tmp_path):
                          "--out", str(tmp_path / "x")), "--imgsz")
 
 
+@pytest.mark.slow
 def test_sigterm_during_convert_removes_its_staging(tmp_path):
     import signal
     import time
@@ -181,6 +183,7 @@ def test_stale_staging_is_removed_and_live_kept(tmp_path):
     assert live.is_dir() and not stale.exists() and not legacy.exists()
 
 
+@pytest.mark.slow
 def test_sigkill_during_convert_is_cleaned_by_the_next(tmp_path):
     out = tmp_path / "killed"
     script = (f"from dkd_edge.converters import convert\n"
@@ -204,6 +207,7 @@ def test_sigkill_during_convert_is_cleaned_by_the_next(tmp_path):
     assert out.is_dir() and not list(tmp_path.glob(f".killed{STAGING_MARK}*"))
 
 
+@pytest.mark.slow
 def test_outputs_follow_the_umask(tmp_path):
     previous = os.umask(0o022)
     try:

@@ -41,8 +41,8 @@ def test_evil_checkpoint_through_the_cli_is_one_line(tmp_path):
 
 def test_bundles_are_sealed_and_checked(tmp_path):
     from dkd_edge.model.bundle import bundle
-    from dkd_edge.model.loading import bundled_checkpoint
     from dkd_edge.model.checkpoint import DIGEST_KEY, weights_digest
+    from dkd_edge.model.loading import bundled_checkpoint
 
     for name in ("dkd-tiny", "dkd-small"):
         data = load_checkpoint(bundled_checkpoint(name))

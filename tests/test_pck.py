@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from dkd_edge.keypoints import decode_heatmaps, heatmap_to_image, image_to_heatmap
 from dkd_edge.eval.pck import PCKAccumulator, correct_joints, pck
+from dkd_edge.keypoints import decode_heatmaps, heatmap_to_image, image_to_heatmap
 
 
 def test_pck_hand_computed_case():
