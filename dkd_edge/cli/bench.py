@@ -55,6 +55,8 @@ def bench(device, targets, precisions, model_dir, checkpoint, threads, frames, r
     from dkd_edge.converters.targets import resolve_precision, resolve_target
     from dkd_edge.errors import DkdError
 
+    if device not in ("cpu", "cuda", "auto"):
+        raise DkdError(f"unknown device {device!r}: use cpu, cuda or auto")
     try:
         thread_counts = tuple(int(t) for t in _csv(threads))
     except ValueError as exc:
