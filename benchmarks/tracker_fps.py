@@ -2,7 +2,7 @@
 
     python benchmarks/tracker_fps.py --model runs/export/fp32/tflite-fp32 \
         --frames ../shared/data/jhmdb_sample/Rename_Images/catch/<clip> --loops 10 \
-        --json docs/benchmarks/tracker_fps.json
+        --json docs/results/tracker_fps.json
 
 Times every ``tracker(frame)`` call (``TrackResult.latency_ms``: everything between the RGB
 frame and the keypoints in frame pixels) over ``--loops`` passes of a real clip, after one
