@@ -260,3 +260,37 @@ def test_torch_reference_backend_matches_the_artifacts(artifacts):
         TorchReferenceBackend(TINY, like=artifacts[("onnx", "fp32")][0])
     with pytest.raises(DkdError, match="unknown device 'tpu'"):
         TorchReferenceBackend(TINY, device="tpu")
+
+
+def test_every_target_module_implements_the_target_interface():
+    from dkd_edge.converters.base import HOOKS, Target, target_module
+    from dkd_edge.converters.targets import TARGETS
+
+    for spec in TARGETS.values():
+        module = target_module(spec)
+        assert isinstance(module, Target), spec.name
+        for hook in HOOKS:  # defined in the module itself, not defaulted by the pipeline
+            assert hook in vars(module), f"{spec.name} lacks {hook}"
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--target", "onnx", "--minimum-ios", "17"], "--minimum-ios applies to coreml only"),
+    (["--target", "coreml", "--opset", "17"], "--opset applies to onnx, tflite only"),
+    (["--target", "onnx", "--via", "onnx2tf"], "--via applies to tflite only"),
+    (["--target", "onnx,tflite", "--coreml-state"], "--coreml-state applies to coreml only"),
+])
+def test_options_that_do_not_apply_are_refused(tmp_path, args, message):
+    result = CliRunner().invoke(cli, ["convert", *args, "--checkpoint", str(TINY), "--out",
+                                      str(tmp_path / "o")])
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_several_targets_each_get_only_their_options():
+    from dkd_edge.converters.targets import TARGETS, options_for
+
+    options = ConvertOptions(minimum_ios=17, opset=19)
+    assert options_for(TARGETS["onnx"], options).minimum_ios is None
+    assert options_for(TARGETS["onnx"], options).opset == 19
+    assert options_for(TARGETS["coreml"], options).opset == 18
+    assert options_for(TARGETS["coreml"], options).minimum_ios == 17

@@ -72,7 +72,13 @@ def convert(targets, precision, checkpoint, imgsz, out, opset, calib, verify, mi
     """Convert a DKD model to mobile artifacts with the kernel state as explicit I/O."""
     from dkd_edge.converters import ConvertOptions
     from dkd_edge.converters import convert as run
-    from dkd_edge.converters.targets import TARGETS, resolve_precision, resolve_target
+    from dkd_edge.converters.targets import (
+        TARGETS,
+        check_target_options,
+        options_for,
+        resolve_precision,
+        resolve_target,
+    )
     from dkd_edge.converters.verify import ParityError
     from dkd_edge.errors import DkdError
 
@@ -88,10 +94,13 @@ def convert(targets, precision, checkpoint, imgsz, out, opset, calib, verify, mi
         raise DkdError(f"--opset must be positive, got {opset}")
     options = ConvertOptions(
         precision=precision, calib=Path(calib) if calib else None, verify=verify, opset=opset,
-        via=via, via_python=via_python or os.environ.get("DKD_VIA_PYTHON"),
+        via=via,
+        via_python=via_python or (os.environ.get("DKD_VIA_PYTHON") if via != "litert-torch"
+                                  else None),
         minimum_ios=minimum_ios, coreml_state=coreml_state, full_integer=full_integer,
         int8_scope=int8_scope,
         int8_weight_bits=int(int8_weight_bits) if int8_weight_bits else None)
+    check_target_options(specs, options)
     rows, refused = [], []
     for spec in specs:
         if out is None:
@@ -100,7 +109,8 @@ def convert(targets, precision, checkpoint, imgsz, out, opset, calib, verify, mi
         else:
             folder = Path(out) if len(specs) == 1 else Path(out) / f"{spec.name}-{precision}"
         try:
-            manifest = run(spec.name, folder, options, checkpoint=checkpoint, imgsz=imgsz,
+            manifest = run(spec.name, folder, options_for(spec, options),
+                           checkpoint=checkpoint, imgsz=imgsz,
                            force=force, progress=not as_json)
         except ParityError as exc:
             if len(specs) == 1:

@@ -193,3 +193,11 @@ def open_backend(folder: Path, options):
     from dkd_edge.runtime.mil.backend import MILBackend
 
     return MILBackend(folder)
+
+
+def layout(options) -> str:
+    return LAYOUT
+
+
+def extra_parity(folder: Path, options, frames, reference) -> dict:
+    return {}

@@ -137,3 +137,11 @@ def extra_parity(folder: Path, options, frames, reference) -> dict:
         OnnxBackend(folder, threads=1, exact_qdq=True), frames))
     return {"exact_qdq_keypoint_agreement": exact["keypoint_agreement"],
             "exact_qdq_max_abs_heatmap": exact["max_abs_heatmap"]}
+
+
+def layout(options) -> str:
+    return LAYOUT
+
+
+def manifest_extra(options) -> dict:
+    return {"onnx": {"opset": options.opset}}

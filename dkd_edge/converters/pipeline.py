@@ -18,7 +18,7 @@ from dkd_edge.converters.base import target_module
 from dkd_edge.converters.graphs import build_export_graphs, with_float_init, with_int8_scope
 from dkd_edge.converters.manifest import build_manifest, model_metadata, write_manifest
 from dkd_edge.converters.options import ConvertOptions
-from dkd_edge.converters.targets import resolve_precision, resolve_target
+from dkd_edge.converters.targets import check_target_options, resolve_precision, resolve_target
 from dkd_edge.converters.verify import (
     VERIFY_FRAMES,
     ParityError,
@@ -127,6 +127,7 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
     """Convert a DKD checkpoint to one target; returns the written manifest."""
     options = options or ConvertOptions()
     spec = resolve_target(target)
+    check_target_options([spec], options)
     precision = resolve_precision(options.precision)
     options = dataclasses.replace(
         options, precision=precision,
@@ -150,14 +151,12 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
     if graphs.quantization:
         scope = "encoder" if options.full_integer else (options.int8_scope or spec.int8_scope)
         graphs = with_int8_scope(graphs, scope)
-    adjust = getattr(module, "adjust_graphs", None)
-    if adjust is not None:
-        graphs = adjust(graphs, options)
+    graphs = module.adjust_graphs(graphs, options)
     bar.update(1)
     staging = make_staging(out)
     try:
         bar.set_postfix_str("export")
-        layout = getattr(module, "layout", lambda _: module.LAYOUT)(options)
+        layout = module.layout(options)
         metadata = model_metadata(config, spec.name, precision, layout)
         files = module.export(graphs, staging, options, metadata)
         bar.update(1)
@@ -173,9 +172,7 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
             parity = compare_heatmaps(reference, backend_rollout(backend, frames, tick))
             parity["tolerance"] = describe_tolerance(precision)
             parity["backend"] = backend.name
-            extra = getattr(module, "extra_parity", None)
-            if extra is not None:
-                parity.update(extra(staging, options, frames, reference))
+            parity.update(module.extra_parity(staging, options, frames, reference))
             if not within_tolerance(precision, parity):
                 raise ParityError(
                     f"{spec.name} {precision} does not match torch: max abs heatmap error "
@@ -189,7 +186,7 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
             quantization=graphs.quantization,
             checkpoint=str(checkpoint) if checkpoint else f"bundled:{config.name}",
             model_version=str(data.get("model_version", "unversioned")),
-            extra=getattr(module, "manifest_extra", lambda o: {})(options))
+            extra=module.manifest_extra(options))
         if graphs.quantization:
             from dkd_edge.quant.scope import int8_layers
 

@@ -34,7 +34,7 @@ TARGETS: dict[str, TargetSpec] = {
                        "onnx_target", int8_scope="stem", int8_weight_bits=7),
     "tflite": TargetSpec("tflite", ("litert", "android"), PRECISIONS,
                          "model.tflite (signatures init, step)",
-                         ("via", "via_python"),
+                         ("via", "via_python", "opset"),  # opset: the --via routes' ONNX
                          "tflite_target", int8_scope="stem"),
     "coreml": TargetSpec("coreml", ("mlpackage", "ios"), PRECISIONS,
                          "init.mlpackage, step.mlpackage",
@@ -63,6 +63,39 @@ def resolve_precision(name: str) -> str:
         raise DkdError(f"unknown precision {name!r}{_did_you_mean(key, PRECISIONS)}: use one "
                        f"of {', '.join(PRECISIONS)}")
     return key
+
+
+# Each target-specific ConvertOptions field and its command-line flag.
+OPTION_FLAGS = {"opset": "--opset", "via": "--via", "via_python": "--via-python",
+                "minimum_ios": "--minimum-ios", "coreml_state": "--coreml-state"}
+
+
+def check_target_options(specs: list[TargetSpec], options) -> None:
+    """Refuse a target-specific option that none of ``specs`` reads (Ultralytics-style):
+    one line naming the targets it applies to and the options these targets take."""
+    from dataclasses import fields
+
+    defaults = {f.name: f.default for f in fields(options)}
+    for name, flag in OPTION_FLAGS.items():
+        if getattr(options, name) == defaults[name]:
+            continue
+        if not any(name in spec.options for spec in specs):
+            owners = [s.name for s in TARGETS.values() if name in s.options]
+            taken = sorted({OPTION_FLAGS[o] for s in specs for o in s.options})
+            raise DkdError(f"{flag} applies to {', '.join(owners)} only; "
+                           f"{', '.join(s.name for s in specs)} "
+                           f"take{'s' if len(specs) == 1 else ''} "
+                           f"{', '.join(taken) or 'no target-specific options'}")
+
+
+def options_for(spec: TargetSpec, options):
+    """``options`` with the other targets' fields back at their defaults (a conversion to
+    several targets passes each only what it reads)."""
+    from dataclasses import fields, replace
+
+    reset = {f.name: f.default for f in fields(options)
+             if f.name in OPTION_FLAGS and f.name not in spec.options}
+    return replace(options, **reset)
 
 
 def targets_table() -> str:

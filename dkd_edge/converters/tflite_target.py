@@ -160,3 +160,11 @@ def open_backend(folder: Path, options):
     from dkd_edge.runtime.litert_backend import LiteRTBackend
 
     return LiteRTBackend(folder, threads=1)
+
+
+def extra_parity(folder: Path, options, frames, reference) -> dict:
+    return {}
+
+
+def manifest_extra(options) -> dict:
+    return {"tflite": {"via": options.via}}
