@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from dkd_edge.cli.options import STDOUT, emit_json, json_option
+
 
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value.split(",") if v.strip())
@@ -26,8 +28,10 @@ def _torch_available() -> bool:
 @click.command()
 @click.option("--device", default="auto", show_default=True,
               help="Where the torch reference runs: cpu, cuda or auto (GPU when present).")
-@click.option("--targets", default="onnx,tflite,coreml", show_default=True)
-@click.option("--precisions", default="fp32", show_default=True)
+@click.option("--target", "--targets", "targets", default="onnx,tflite,coreml",
+              show_default=True, help="Targets, a comma list (or all).")
+@click.option("--precision", "--precisions", "precisions", default="fp32", show_default=True,
+              help="Precisions, a comma list.")
 @click.option("--model", "model_dir", type=click.Path(), default=None,
               help="Benchmark one existing artifact folder (a `convert --out`) instead.")
 @click.option("--checkpoint", type=click.Path(), default=None)
@@ -45,14 +49,13 @@ def _torch_available() -> bool:
               help="With --model: latency and size only, no torch reference (what a "
                    "runtime-only install does by itself).")
 @click.option("--out", type=click.Path(), default="runs/bench", show_default=True)
-@click.option("--json", "json_path", type=click.Path(), default=None,
-              help="Write bench.json here (default OUT/bench.json).")
+@json_option("The bench result (always also written to OUT/bench.json unless PATH is given)")
 @click.option("--force", is_flag=True, help="Replace the reports in --out if they exist.")
 def bench(device, targets, precisions, model_dir, checkpoint, threads, frames, runs, compare,
-          clips, penn_root, no_reference, out, json_path, force) -> None:
+          clips, penn_root, no_reference, out, as_json, force) -> None:
     """Measure size, latency, PCK, parity and drift of each artifact vs the torch model."""
     from dkd_edge.bench.report import markdown, write_reports
-    from dkd_edge.converters.targets import resolve_precision, resolve_target
+    from dkd_edge.converters.targets import TARGETS, resolve_precision, resolve_target
     from dkd_edge.errors import DkdError
 
     if device not in ("cpu", "cuda", "auto"):
@@ -75,6 +78,7 @@ def bench(device, targets, precisions, model_dir, checkpoint, threads, frames, r
         if not _is_tflite(Path(path)):
             raise DkdError(f"--compare {path}: not a TFLite model (no TFL3 identifier); "
                            "pass a .tflite file")
+    json_path = None if as_json in (None, STDOUT) else as_json
     reports = Path(json_path) if json_path else Path(out) / "bench.json"
     if not force and (reports.exists() or (Path(out) / "bench.md").exists()):
         raise DkdError(f"{reports.parent if not json_path else reports} already holds bench "
@@ -98,12 +102,17 @@ def bench(device, targets, precisions, model_dir, checkpoint, threads, frames, r
             raise DkdError(f"{penn}: Penn Action folder not found (bench renders its test "
                            "clips for PCK); pass --penn-root or set the data folder")
         options = BenchOptions(
-            device=device, targets=tuple(resolve_target(t).name for t in _csv(targets)),
+            device=device,
+            targets=tuple(TARGETS) if targets.strip().lower() == "all" else tuple(
+                resolve_target(t).name for t in _csv(targets)),
             precisions=tuple(resolve_precision(p) for p in _csv(precisions)),
             model_dir=Path(model_dir) if model_dir else None, checkpoint=checkpoint,
             threads=thread_counts, frames=frames, runs=runs, compare=tuple(compare),
             clips=clips, penn_root=str(penn), workdir=Path(out))
         result = run_bench(options)
     paths = write_reports(result, Path(out), Path(json_path) if json_path else None)
+    if as_json == STDOUT:
+        emit_json(result, STDOUT)
+        return
     click.echo(markdown(result))
     click.echo(f"wrote {paths['json']}, {paths['md']}, {paths['png']}")

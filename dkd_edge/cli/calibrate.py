@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
+from dkd_edge.cli.options import emit_json, json_option
 from dkd_edge.errors import DkdError
 
 
@@ -21,7 +21,7 @@ from dkd_edge.errors import DkdError
               help="Penn Action labels, train-split motion is rendered (default: "
                    "DATA/penn_action).")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+@json_option("A summary")
 def calibrate(clips, frames, out, checkpoint, penn_root, force, as_json) -> None:
     """Capture frames with the kernel states the step graph really receives (for --calib)."""
     from dkd_edge.calibration import capture_calibration_set
@@ -46,7 +46,7 @@ def calibrate(clips, frames, out, checkpoint, penn_root, force, as_json) -> None
                "frames_per_clip": data.frames_per_clip, "state": data.meta["state"],
                "bytes": path.stat().st_size}
     if as_json:
-        click.echo(json.dumps(summary))
+        emit_json(summary, as_json)
     else:
         click.echo(f"wrote {path} ({summary['bytes'] / 1e6:.1f} MB): {data.clips} clips x "
                    f"{data.frames_per_clip} frames of {config.name}, state norm p99 "

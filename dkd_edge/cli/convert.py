@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import click
 
+from dkd_edge.cli.options import emit_json, json_option
 from dkd_edge.converters.targets import targets_table
 
 
@@ -65,7 +65,7 @@ def print_table(rows: list[tuple[dict, str]]) -> None:
               help="int8: quantize the init graph too (TFLite: and the whole encoder). Default: "
                    "init stays float for TFLite, and for every target with --calib (PTQ).")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
-@click.option("--json", "as_json", is_flag=True, help="Print the manifest(s) as JSON.")
+@json_option("The manifest(s)")
 def convert(targets, precision, checkpoint, imgsz, out, opset, calib, verify, minimum_ios,
             coreml_state, via, via_python, int8_scope, int8_weight_bits, full_integer, force,
             as_json) -> None:
@@ -120,7 +120,7 @@ def convert(targets, precision, checkpoint, imgsz, out, opset, calib, verify, mi
         rows.append((manifest, str(folder)))
     if as_json:
         data = [m for m, _ in rows]
-        click.echo(json.dumps(data[0] if len(data) == 1 else data))
+        emit_json(data[0] if len(data) == 1 else data, as_json)
     elif rows:
         print_table(rows)
     if refused:

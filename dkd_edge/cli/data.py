@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
+from dkd_edge.cli.options import emit_json, json_option
 from dkd_edge.errors import DkdError
 
 
@@ -21,7 +20,7 @@ def data() -> None:
               help="LSP / LSP Extended folder (joints.mat, images/).")
 @click.option("--split", default="all", show_default=True,
               help="train, test or all (LSPET: train, val or all).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@json_option("The result")
 def stats(penn_root, jhmdb_root, lspet_root, split, as_json) -> None:
     """Count sequences, splits and frames (LSPET: images, skipped labels, joints)."""
     if sum(bool(root) for root in (penn_root, jhmdb_root, lspet_root)) != 1:
@@ -40,7 +39,7 @@ def stats(penn_root, jhmdb_root, lspet_root, split, as_json) -> None:
 
         result = SubJHMDB(jhmdb_root, split).stats()
     if as_json:
-        click.echo(json.dumps(result))
+        emit_json(result, as_json)
     else:
         for key, value in result.items():
             click.echo(f"{key:>22}: {value}")
@@ -55,7 +54,7 @@ def stats(penn_root, jhmdb_root, lspet_root, split, as_json) -> None:
 @click.option("--size", type=int, default=256, show_default=True, help="Frame size in pixels.")
 @click.option("--out", type=click.Path(), required=True, help="New folder in Penn layout.")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+@json_option("A summary")
 def render(penn_root, split, limit, max_frames, seed, size, out, force, as_json) -> None:
     """Render real Penn Action motion as video, written in the Penn Action layout."""
     from dkd_edge.data.penn_action import check_split
@@ -71,6 +70,6 @@ def render(penn_root, split, limit, max_frames, seed, size, out, force, as_json)
         config=RenderConfig(size=size), force=force,
     )
     if as_json:
-        click.echo(json.dumps(summary))
+        emit_json(summary, as_json)
     else:
         click.echo(f"wrote {summary['sequences']} sequences, {summary['frames']} frames to {out}")

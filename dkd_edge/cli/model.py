@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import click
 
+from dkd_edge.cli.options import emit_json, json_option
 from dkd_edge.errors import DkdError
 from dkd_edge.keypoints import DECODE_METHODS, DEFAULT_DECODE
 
@@ -23,7 +23,7 @@ def _fmt(value: float) -> str:
               help="A registered config; without --checkpoint, describes it untrained.")
 @click.option("--model", "model_dir", type=click.Path(), default=None,
               help="Describe this artifact folder (a `convert --out`) instead; needs no torch.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@json_option("The result")
 def info(checkpoint, config_name, model_dir, as_json) -> None:
     """Parameters and FLOPs per frame of the init and step graphs, or an artifact's summary."""
     if model_dir is not None:
@@ -44,7 +44,7 @@ def info(checkpoint, config_name, model_dir, as_json) -> None:
         source = str(checkpoint or bundled_checkpoint(config_name or model.config.name))
     result = {**model_cost(model), "source": source}
     if as_json:
-        click.echo(json.dumps(result))
+        emit_json(result, as_json)
         return
     click.echo(f"model {result['model']} from {source}")
     click.echo(f"  input {result['input_size']}, heatmaps {result['heatmap_size']}, "
@@ -61,7 +61,7 @@ def _artifact_info(model_dir: str, as_json: bool) -> None:
 
     summary = artifact_summary(model_dir)
     if as_json:
-        click.echo(json.dumps(summary))
+        emit_json(summary, as_json)
         return
     click.echo(f"artifact {summary['path']}: {summary['model']} {summary['model_version']}, "
                f"{summary['target']} {summary['precision']}, {summary['size_mb']:.2f} MB")
@@ -102,7 +102,7 @@ def _artifact_info(model_dir: str, as_json: bool) -> None:
               help="How keypoints are read off heatmaps: the local centroid (what the runtime "
                    "uses), the centroid over the whole map (the default before December 2026) or "
                    "the argmax cell.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@json_option("The result")
 def eval_command(checkpoint, penn_root, split, limit, max_frames, jhmdb_root, lspet_root,
                  lspet_limit, lspet_frames, lspet_paired, rendered, no_qat,
                  initializer_from, decode, as_json) -> None:
@@ -116,7 +116,7 @@ def eval_command(checkpoint, penn_root, split, limit, max_frames, jhmdb_root, ls
                       lspet_root=lspet_root, lspet_limit=lspet_limit,
                       lspet_frames=lspet_frames, lspet_paired=lspet_paired, rendered=rendered)
     if as_json:
-        click.echo(json.dumps(result))
+        emit_json(result, as_json)
         return
     groups = ["Head", "Sho", "Elb", "Wri", "Hip", "Knee", "Ank", "Mean"]
     click.echo(f"{'PCK@0.2':<22}" + "".join(f"{g:>7}" for g in groups))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
+from dkd_edge.cli.options import emit_json, json_option
 from dkd_edge.errors import DkdError
 
 
@@ -31,7 +31,7 @@ from dkd_edge.errors import DkdError
 @click.option("--fps", type=float, default=15.0, show_default=True, help="Output frame rate.")
 @click.option("--max-frames", type=int, default=None, help="Stop after this many frames.")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+@json_option("A summary")
 def track(source, out, model_dir, target, precision, backend, threads, reinit_every,
           min_confidence, smooth, fps, max_frames, force, as_json) -> None:
     """Track the pose through SOURCE (a folder of frames, a .gif or a video file).
@@ -87,7 +87,7 @@ def track(source, out, model_dir, target, precision, backend, threads, reinit_ev
                "reinit_reasons": tracker.stats.reasons,
                "median_step_ms": step_ms[len(step_ms) // 2]}
     if as_json:
-        click.echo(json.dumps(summary))
+        emit_json(summary, as_json)
     else:
         click.echo(f"wrote {writer.path}: {summary['frames']} frames, {summary['inits']} init(s) "
                    f"{summary['reinit_reasons']}, median step {summary['median_step_ms']:.1f} ms "

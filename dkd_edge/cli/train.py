@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
+from dkd_edge.cli.options import emit_json, json_option
 from dkd_edge.model.config import DEFAULT_CONFIG
 
 
@@ -95,7 +94,7 @@ from dkd_edge.model.config import DEFAULT_CONFIG
 @click.option("--threads", type=int, default=None, help="torch threads per process.")
 @click.option("--resume/--no-resume", default=True, show_default=True,
               help="Continue from the stage's last.pt when it exists.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+@json_option("A summary")
 def train(config_name, overrides, stage, penn_root, data, lspet_root, real_prob, out, steps,
           batch, clip_len, lr, adv_weight,
           peak_weight, rounding_noise, swap_prob, drift_prob, double_prob, action_weights,
@@ -138,7 +137,7 @@ def train(config_name, overrides, stage, penn_root, data, lspet_root, real_prob,
         resume=resume,
     ))
     if as_json:
-        click.echo(json.dumps(summary))
+        emit_json(summary, as_json)
     elif summary["final"] is None:
         click.echo(f"stopped at step {summary['steps']}: {summary['stopped_at']}")
     else:
