@@ -19,17 +19,19 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from dkd_edge.bench.parity import backend_pck, rollout_parity
+from dkd_edge.bench.parity import backend_pck
 from dkd_edge.bench.run import torch_reference
 from dkd_edge.calibration import capture_calibration_set
 from dkd_edge.calibration.ptq import quantized_ptq_graphs
 from dkd_edge.converters import ConvertOptions, convert
-from dkd_edge.converters.verify import backend_rollout, reference_rollout, verification_frames
+from dkd_edge.converters.verify import reference_rollout, verification_frames
 from dkd_edge.eval.evaluate import TrackerFns, evaluate_rendered, rendered_test_clips
 from dkd_edge.locations import dataset_root
 from dkd_edge.model.loading import bundled_checkpoint, load_model
 from dkd_edge.quant.qat import quantized_graphs
 from dkd_edge.runtime.artifact import open_backend
+from dkd_edge.runtime.parity import compare_rollouts
+from dkd_edge.runtime.rollout import rollout
 
 DEFAULTS = [
     "int8 comes from QAT when the checkpoint has it (the bundled model does); `--calib` "
@@ -158,8 +160,8 @@ def main() -> None:
                manifest.get("int8_scope"), manifest.get("int8_weight_bits"))
         if key not in rollouts:
             reference = torch_reference(model, data, manifest["quantization"], "cpu", manifest)
-            rollouts[key] = (reference_rollout(reference, frames),
-                             reference_rollout(periodic(reference, args.reinit), frames))
+            rollouts[key] = (reference_rollout(reference, frames).heatmaps,
+                             reference_rollout(periodic(reference, args.reinit), frames).heatmaps)
         return rollouts[key]
 
     rows = []
@@ -194,9 +196,9 @@ def main() -> None:
                 row["pck"] = backend_pck(backend, clips, config)
                 row["pck_reinit"] = backend_pck(PeriodicBackend(backend, args.reinit), clips,
                                                 config)
-                row["no_reinit"] = rollout_parity(plain, backend_rollout(backend, frames))
-                row["reinit"] = rollout_parity(
-                    reinit, backend_rollout(PeriodicBackend(backend, args.reinit), frames))
+                row["no_reinit"] = compare_rollouts(plain, rollout(backend, frames).heatmaps)
+                row["reinit"] = compare_rollouts(
+                    reinit, rollout(PeriodicBackend(backend, args.reinit), frames).heatmaps)
                 row["gate_30_frames"] = float(np.mean(
                     [row["no_reinit"]["drift"].get("30", np.nan)]))
                 rows.append(row)

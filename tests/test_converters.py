@@ -209,15 +209,12 @@ def test_300_frame_rollout_stays_within_tolerance(artifacts, target, precision):
     must not drift away from torch's."""
     import torch
 
-    from dkd_edge.converters.verify import (
-        backend_rollout,
-        compare_heatmaps,
-        reference_rollout,
-        verification_frames,
-    )
-    from dkd_edge.eval.evaluate import TrackerFns
+    from dkd_edge.converters.verify import reference_rollout, verification_frames
     from dkd_edge.model.loading import load_model
+    from dkd_edge.model.tracker_fns import TrackerFns
     from dkd_edge.runtime.artifact import open_backend
+    from dkd_edge.runtime.parity import compare_rollouts
+    from dkd_edge.runtime.rollout import rollout
 
     model, cfg, _ = load_model(TINY)
     frames = verification_frames(cfg, 300)
@@ -225,7 +222,8 @@ def test_300_frame_rollout_stays_within_tolerance(artifacts, target, precision):
         reference = reference_rollout(
             TrackerFns(lambda x: model.init(x), lambda x, k: model.step(x, k)), frames)
     backend, _ = open_backend(artifacts[(target, precision)][0])
-    parity = compare_heatmaps(reference, backend_rollout(backend, frames))
+    parity = compare_rollouts(reference.heatmaps, rollout(backend, frames).heatmaps)
+    assert set(parity["drift"]) == {"1", "30", "300"}
     assert parity["frames"] == 300
     if precision == "fp32":
         assert parity["max_abs_heatmap"] <= 1e-4 and parity["keypoint_agreement"] == 1.0
@@ -236,9 +234,17 @@ def test_300_frame_rollout_stays_within_tolerance(artifacts, target, precision):
 def test_torch_reference_backend_matches_the_artifacts(artifacts):
     """The torch reference behind the runtime's backend interface: numpy in and out, the
     same closed loop as ONNX Runtime (fp32) and the int8 artifact's own reference."""
-    from dkd_edge.converters.verify import backend_rollout, compare_heatmaps, verification_frames
+    from dkd_edge.converters.verify import verification_frames
     from dkd_edge.reference import TorchReferenceBackend
     from dkd_edge.runtime.artifact import open_backend
+    from dkd_edge.runtime.parity import compare_rollouts
+    from dkd_edge.runtime.rollout import rollout
+
+    def compare_heatmaps(reference, candidate):
+        return compare_rollouts(reference.heatmaps, candidate.heatmaps)
+
+    def backend_rollout(backend, frames):
+        return rollout(backend, frames)
 
     reference = TorchReferenceBackend(TINY)
     assert reference.name == "torch-cpu"

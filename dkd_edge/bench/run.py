@@ -9,12 +9,14 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from dkd_edge.bench.parity import backend_pck, rollout_parity
+from dkd_edge.bench.parity import backend_pck
 from dkd_edge.bench.timing import time_backend, time_external_tflite
-from dkd_edge.converters.verify import backend_rollout, reference_rollout, verification_frames
+from dkd_edge.converters.verify import reference_rollout, verification_frames
 from dkd_edge.device import resolve_device
 from dkd_edge.locations import dataset_root
 from dkd_edge.reference import torch_reference
+from dkd_edge.runtime.parity import compare_rollouts
+from dkd_edge.runtime.rollout import rollout
 
 
 @dataclass
@@ -105,11 +107,11 @@ def run_bench(options: BenchOptions) -> dict:
         if key not in references:
             on = device if quantization is None else "cpu"
             references[key] = reference_rollout(
-                torch_reference(model, data, quantization, on, manifest), frames)
+                torch_reference(model, data, quantization, on, manifest), frames).heatmaps
         size = sum(f["bytes"] for f in manifest["files"]) / 1e6
         for backend_name in _backends(manifest):
             backend, _ = open_backend(folder, backend_name, threads=options.threads[0])
-            parity = rollout_parity(references[key], backend_rollout(backend, frames))
+            parity = compare_rollouts(references[key], rollout(backend, frames).heatmaps)
             pck = backend_pck(backend, clips, config)
             for threads in options.threads:
                 if threads != options.threads[0]:

@@ -12,7 +12,9 @@ from dkd_edge.data.render import RenderConfig, render_sequence
 from dkd_edge.data.render_job import pick_evenly
 from dkd_edge.errors import DkdError
 from dkd_edge.model.dkd import DKD
+from dkd_edge.model.tracker_fns import FnsBackend, TrackerFns
 from dkd_edge.preprocess import normalise_nchw
+from dkd_edge.runtime.rollout import rollout
 
 CALIBRATION_SEED = 4242  # distinct from the evaluation seed: calibration never sees test clips
 
@@ -47,16 +49,11 @@ def capture_calibration_set(model: DKD, penn_root, clips: int, frames: int = 30,
                       disable=not progress):
         clip = render_sequence(dataset[index], seed * 100_003 + index,
                                RenderConfig(size=config.input_size), max_frames=frames)
-        states = []
-        kernels = None
-        for t, frame in enumerate(clip.frames):
-            x = torch.from_numpy(normalise_nchw(frame, config.mean, config.std))
-            if t == 0:
-                _, kernels = model.init(x)
-                states.append(kernels[0].numpy())
-            else:
-                states.append(kernels[0].numpy())
-                _, kernels = model.step(x, kernels)
+        run = rollout(FnsBackend(TrackerFns(model.init, model.step)),
+                      [normalise_nchw(f, config.mean, config.std) for f in clip.frames])
+        # frame 0 is stored with the state init returned; every later one with the state
+        # its step received
+        states = [run.states_out[0][0]] + [state[0] for state in run.states_in[1:]]
         count = len(clip.frames)
         if count < frames:  # short sequence: repeat its last frame and state
             states += [states[-1]] * (frames - count)

@@ -130,11 +130,12 @@ def extra_parity(folder: Path, options, frames, reference) -> dict:
     -> quantize), which is what the torch reference computes; reported beside the gate."""
     if options.precision != "int8":
         return {}
-    from dkd_edge.converters.verify import backend_rollout, compare_heatmaps
     from dkd_edge.runtime.onnx_backend import OnnxBackend
+    from dkd_edge.runtime.parity import compare_rollouts
+    from dkd_edge.runtime.rollout import rollout
 
-    exact = compare_heatmaps(reference, backend_rollout(
-        OnnxBackend(folder, threads=1, exact_qdq=True), frames))
+    exact = compare_rollouts(
+        reference, rollout(OnnxBackend(folder, threads=1, exact_qdq=True), frames).heatmaps)
     return {"exact_qdq_keypoint_agreement": exact["keypoint_agreement"],
             "exact_qdq_max_abs_heatmap": exact["max_abs_heatmap"]}
 

@@ -22,8 +22,6 @@ from dkd_edge.converters.targets import check_target_options, resolve_precision,
 from dkd_edge.converters.verify import (
     VERIFY_FRAMES,
     ParityError,
-    backend_rollout,
-    compare_heatmaps,
     describe_tolerance,
     reference_rollout,
     state_norm_range,
@@ -32,6 +30,8 @@ from dkd_edge.converters.verify import (
 )
 from dkd_edge.errors import DkdError
 from dkd_edge.quiet import third_party_output
+from dkd_edge.runtime.parity import compare_rollouts
+from dkd_edge.runtime.rollout import rollout
 
 
 def calibration_record(calib: Path) -> dict:
@@ -160,19 +160,20 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
         metadata = model_metadata(config, spec.name, precision, layout)
         files = module.export(graphs, staging, options, metadata)
         bar.update(1)
-        parity = None
+        parity, reference = None, None
+        frames = verification_frames(config, options.verify_frames)
         if options.verify:
             bar.set_postfix_str(f"verify: torch rollout, {options.verify_frames} frames")
-            frames = verification_frames(config, options.verify_frames)
             tick = lambda: bar.update(1)  # noqa: E731
             reference = _single_threaded(reference_rollout, graphs.reference, frames, tick)
             bar.set_postfix_str(f"verify: {spec.name} rollout, {options.verify_frames} frames")
             with third_party_output():
                 backend = module.open_backend(staging, options)
-            parity = compare_heatmaps(reference, backend_rollout(backend, frames, tick))
+            parity = compare_rollouts(reference.heatmaps,
+                                      rollout(backend, frames, on_frame=tick).heatmaps)
             parity["tolerance"] = describe_tolerance(precision)
             parity["backend"] = backend.name
-            parity.update(module.extra_parity(staging, options, frames, reference))
+            parity.update(module.extra_parity(staging, options, frames, reference.heatmaps))
             if not within_tolerance(precision, parity):
                 raise ParityError(
                     f"{spec.name} {precision} does not match torch: max abs heatmap error "
@@ -196,8 +197,9 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
             manifest["int8_step_layers"] = int8_layers(graphs.step)
         if graphs.quantization == "ptq":
             manifest["calibration"] = calibration_record(options.calib)
-        manifest["state"]["norm_range"] = state_norm_range(
-            graphs.reference, verification_frames(config, options.verify_frames))
+        if reference is None:  # --no-verify: the state range still comes from torch
+            reference = _single_threaded(reference_rollout, graphs.reference, frames)
+        manifest["state"]["norm_range"] = state_norm_range(reference)
         write_manifest(staging, manifest)
         if out.exists():
             shutil.rmtree(out)

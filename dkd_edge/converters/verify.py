@@ -11,14 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from dkd_edge.errors import DkdError
-from dkd_edge.keypoints import decode_heatmaps
 from dkd_edge.model.config import DKDConfig
-from dkd_edge.model.tracker_fns import TrackerFns
+from dkd_edge.model.tracker_fns import FnsBackend, TrackerFns
 from dkd_edge.preprocess import normalise_nchw
-from dkd_edge.runtime.backend import Backend
+from dkd_edge.runtime.rollout import Rollout, rollout
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 # Tolerances per precision: max abs heatmap error (fp) or keypoint agreement (int8).
@@ -57,57 +55,19 @@ def verification_frames(config: DKDConfig, count: int) -> list[np.ndarray]:
     return [normalise_nchw(f, config.mean, config.std) for f in clip.frames]
 
 
-@torch.no_grad()
 def reference_rollout(reference: TrackerFns, frames: list[np.ndarray],
-                      on_frame: Callable[[], None] | None = None) -> list[np.ndarray]:
-    outputs, kernels = [], None
-    for t, frame in enumerate(frames):
-        x = torch.from_numpy(frame)
-        heatmaps, kernels = reference.init(x) if t == 0 else reference.step(x, kernels)
-        outputs.append(heatmaps.float().numpy())
-        if on_frame is not None:
-            on_frame()
-    return outputs
+                      on_frame: Callable[[], None] | None = None) -> Rollout:
+    """The torch reference rolled out through the one rollout loop."""
+    return rollout(FnsBackend(reference), frames, on_frame=on_frame)
 
 
-@torch.no_grad()
-def state_norm_range(reference: TrackerFns, frames: list[np.ndarray]) -> dict:
+def state_norm_range(reference: Rollout) -> dict:
     """L2 norms of the kernel state over a reference rollout: the range the runtime's drift
     guard compares against."""
-    norms, kernels = [], None
-    for t, frame in enumerate(frames):
-        x = torch.from_numpy(frame)
-        _, kernels = reference.init(x) if t == 0 else reference.step(x, kernels)
-        norms.append(float(torch.linalg.vector_norm(kernels.float())))
+    norms = [float(np.linalg.norm(state.astype(np.float32).ravel()))
+             for state in reference.states_out]
     return {"min": min(norms), "median": float(np.median(norms)), "max": max(norms),
-            "frames": len(frames)}
-
-
-def backend_rollout(backend: Backend, frames: list[np.ndarray],
-                    on_frame: Callable[[], None] | None = None) -> list[np.ndarray]:
-    outputs, kernels = [], None
-    for t, frame in enumerate(frames):
-        x = backend.to_layout(frame)
-        heatmaps, kernels = backend.init(x) if t == 0 else backend.step(x, kernels)
-        outputs.append(np.asarray(heatmaps, np.float32))
-        if on_frame is not None:
-            on_frame()
-    return outputs
-
-
-def compare_heatmaps(reference: list[np.ndarray], candidate: list[np.ndarray]) -> dict:
-    """Max abs difference and keypoint agreement (within 1 heatmap pixel) over a rollout."""
-    ref, got = np.concatenate(reference), np.concatenate(candidate)
-    if not np.isfinite(got).all():
-        return {"max_abs_heatmap": float("inf"), "keypoint_agreement": 0.0,
-                "frames": len(reference)}
-    ref_pts, _ = decode_heatmaps(ref)
-    got_pts, _ = decode_heatmaps(got)
-    agree = np.linalg.norm(ref_pts - got_pts, axis=-1) <= 1.0
-    per_frame = np.abs(ref - got).reshape(len(reference), -1).max(axis=1)
-    return {"max_abs_heatmap": float(per_frame.max()), "keypoint_agreement": float(agree.mean()),
-            "frames": len(reference), "max_abs_heatmap_first": float(per_frame[0]),
-            "max_abs_heatmap_last": float(per_frame[-1])}
+            "frames": len(norms)}
 
 
 def within_tolerance(precision: str, parity: dict) -> bool:

@@ -23,8 +23,9 @@ from dkd_edge.errors import DkdError
 from dkd_edge.eval.pck import PCKAccumulator
 from dkd_edge.keypoints import DEFAULT_DECODE, decode_heatmaps, heatmap_to_image
 from dkd_edge.model.config import DKDConfig
-from dkd_edge.model.tracker_fns import TrackerFns
+from dkd_edge.model.tracker_fns import FnsBackend, TrackerFns
 from dkd_edge.preprocess import letterbox, normalise_nchw
+from dkd_edge.runtime.rollout import rollout
 
 EVAL_SEED = 2019
 
@@ -45,15 +46,7 @@ def rendered_test_clips(penn_root, limit: int, max_frames: int, size: int,
 @torch.no_grad()
 def track_frames(fns: TrackerFns, frames: Iterable[np.ndarray]) -> np.ndarray:
     """Run a tracker over normalised [1, 3, S, S] frames -> heatmaps [T, J, h, w]."""
-    outputs, kernels = [], None
-    for index, frame in enumerate(frames):
-        x = torch.from_numpy(frame)
-        if index == 0 or fns.step is None:
-            heatmaps, kernels = fns.init(x)
-        else:
-            heatmaps, kernels = fns.step(x, kernels)
-        outputs.append(heatmaps[0].float().numpy())
-    return np.stack(outputs)
+    return rollout(FnsBackend(fns), frames, init_every_frame=fns.step is None).stacked()
 
 
 def keypoints_from_heatmaps(heatmaps: np.ndarray, stride: int,
