@@ -376,3 +376,14 @@ def test_lspet_clips_weight_only_annotated_joints(lspet_root):
         assert (sample["weights"][outside] == 0).all()
     validation = {item.name for item in LSPET(lspet_root, "val").items}
     assert not {item.name for item in clips.dataset.items} & validation
+
+
+def test_loss_falls_on_dkd_tiny(tmp_path, penn_root):
+    """Training learns, not only writes files: the initializer's heatmap MSE over its last
+    logged steps is well under that of its first."""
+    train(TrainOptions(config="dkd-tiny", stage="init", steps=60, penn_root=str(penn_root),
+                       out=str(tmp_path), workers=0, progress=False, save_every=60, seed=3))
+    records = [json.loads(line) for line in
+               (tmp_path / "dkd-tiny" / "init" / "metrics.jsonl").read_text().splitlines()]
+    assert len(records) >= 3
+    assert records[-1]["mse"] < 0.5 * records[0]["mse"], [r["mse"] for r in records]

@@ -49,7 +49,8 @@ def print_table(rows: list[tuple[dict, str]]) -> None:
               help="Check a 30-frame rollout against torch before writing.")
 @click.option("--minimum-ios", type=int, default=None,
               help="Core ML minimum deployment target (default 16; 17 for int8).")
-@click.option("--coreml-state", is_flag=True, help="Core ML: iOS 18 StateType variant.")
+@click.option("--coreml-state", is_flag=True, hidden=True,
+              help="Core ML: iOS 18 StateType variant (not built yet: refused).")
 @click.option("--via", type=click.Choice(["litert-torch", "onnx-tf", "onnx2tf"]),
               default="litert-torch", show_default=True, help="TFLite converter route.")
 @click.option("--via-python", type=click.Path(), default=None,

@@ -132,6 +132,8 @@ class PoseTracker:
     def _reason(self) -> str | None:
         if self._kernels is None:
             return "first"
+        if not np.isfinite(self._kernels).all():  # never hand a runtime a blown-up state
+            return "state"
         if self.reinit_every and self._since_init >= self.reinit_every:
             return "periodic"
         return None
