@@ -23,18 +23,13 @@ def image_to_heatmap(coords: np.ndarray, stride: float) -> np.ndarray:
 
 DECODE_METHODS = ("local", "centroid", "argmax")
 DEFAULT_DECODE = "local"
-# Share of the peak below which cells are ignored by the (global) centroid. Chosen on rendered
-# *train*-split clips (16 clips x 60 frames; bundled v3.1, float): 0.2 / 0.3 / 0.4 / 0.5 / 0.7
-# gave DKD 73.1 / 73.6 / 73.6 / 73.3 / 71.2 and initializer 77.4 / 77.7 / 77.6 / 77.4 / 75.9
-# PCK@0.2 (argmax: 65.8 and 72.5). See docs/MODEL_CARD.md, "Decoding".
+# Share of the peak below which cells are ignored by the (global) centroid; chosen on
+# rendered train-split clips (docs/decisions/decoding.md).
 CENTROID_THRESHOLD = 0.3
-# The local centroid (the default decode since December 2026, on v4.14's weights): cells
-# below LOCAL_THRESHOLD x peak are ignored, the (2 * LOCAL_MODE_RADIUS + 1)^2 box with the most
-# remaining mass is the mode, and the keypoint is the centroid of the mass within
-# LOCAL_WINDOW_RADIUS cells (Chebyshev) of it. Chosen on 96 rendered *train*-split clips
-# (v4.14, float DKD; scripts/decode_study.py): window 12 / 14 / 16 / 18 / 20 gave 92.19 /
-# 92.51 / 92.65 / 92.57 / 92.51 against the global centroid's 91.68. See docs/MODEL_CARD.md,
-# "Decoding".
+# The local centroid: cells below LOCAL_THRESHOLD x peak are ignored, the
+# (2 * LOCAL_MODE_RADIUS + 1)^2 box with the most remaining mass is the mode, and the keypoint
+# is the centroid of the mass within LOCAL_WINDOW_RADIUS cells (Chebyshev) of it; the window
+# was chosen on rendered train-split clips (docs/decisions/decoding.md).
 LOCAL_THRESHOLD = 0.05
 LOCAL_MODE_RADIUS = 2
 LOCAL_WINDOW_RADIUS = 16
@@ -87,7 +82,7 @@ def decode_heatmaps(heatmaps: np.ndarray, method: str = DEFAULT_DECODE,
       argmax (a broad response at the joint outweighs a lone spike on a distractor) without
       being pulled toward a second response elsewhere on the map, such as another limb.
     - ``centroid``: the centroid of the weight over the whole map: the same peak-relative
-      weights the kernel distillator pools with (the default until December 2026).
+      weights the kernel distillator pools with (the earlier default).
     - ``argmax``: the highest cell with a quarter-pixel step toward the higher neighbour.
 
     Args:

@@ -100,7 +100,7 @@ def _artifact_info(model_dir: str, as_json: bool) -> None:
 @click.option("--decode", type=click.Choice(DECODE_METHODS), default=DEFAULT_DECODE,
               show_default=True,
               help="How keypoints are read off heatmaps: the local centroid (what the runtime "
-                   "uses), the centroid over the whole map (the default before December 2026) or "
+                   "uses), the centroid over the whole map (the earlier default) or "
                    "the argmax cell.")
 @json_option("The result")
 def eval_command(checkpoint, penn_root, split, limit, max_frames, jhmdb_root, lspet_root,

@@ -11,8 +11,7 @@ I/O (``kernels`` in, ``kernels_out`` out). The iOS 18 ``ct.StateType`` variant
 - int8: the QAT / PTQ pt2e graphs (int8 weights with quantize/dequantize around
   activations), W8A8 in Core ML; always checked numerically, since coremltools has been
   seen to mis-convert quantized constants silently. ``init`` stays float unless
-  ``full_integer``, as on the other targets: with the EfficientNet-Lite initializer in int8
-  the Core ML run kept 0.916 of the torch int8 model's keypoints over the 120-frame gate.
+  ``full_integer``, as on the other targets (``docs/decisions/int8.md``).
 """
 
 from __future__ import annotations

@@ -3,21 +3,17 @@
 - fp32: the float graphs.
 - fp16: fp16 weights (each float initializer stored as float16 behind a Cast to float), so
   files halve while ONNX Runtime's CPU kernels, which are float32, compute as before.
-  Biases and depthwise filters stay float32: with them in fp16 the EfficientNet-Lite
-  initializer's 0.002 heatmap difference grew to 0.018 at the second step of the gate's
-  closed loop (0.006 with them float32).
+  Biases and depthwise filters stay float32, which keeps the closed loop within the fp16
+  gate.
 - int8: QDQ (QuantizeLinear / DequantizeLinear around int8 weights and activations) from the
   QAT or calibrated pt2e graphs. Defaults chosen so that ONNX Runtime's fused integer kernels
   (its default, and what the gate checks) keep the torch int8 model's keypoints:
   - weights within -63..63 (``int8_weight_bits=7``, quant/weight_range.py): with full-range
     weights, AVX2 without VNNI saturates int16 sums inside QLinearConv;
   - int8 activations in the step encoder's stem conv only (``int8_scope="stem"``): every
-    further integer layer multiplies the kernels' one-step rounding differences.
-  On dkd-small v3.1 (QAT, 300 frames, fused vs the same graph as exact QDQ): 0.70 with the
-  whole encoder int8 and 8-bit weights, 0.93 with 7-bit weights, 0.999 with 7-bit weights
-  and the stem scope.
-  - ``init.onnx`` float unless ``full_integer`` (``graphs.float_init_unless_full_integer``):
-    the same rounding differences compound through the EfficientNet-Lite initializer.
+    further integer layer multiplies the kernels' one-step rounding differences;
+  - ``init.onnx`` float unless ``full_integer`` (``graphs.float_init_unless_full_integer``).
+  Evidence: ``docs/decisions/int8.md``.
 """
 
 from __future__ import annotations

@@ -9,20 +9,11 @@ Route (default): litert-torch, same torch, no TensorFlow. The frame input is NHW
 - int8: the QAT / PTQ pt2e step graph lowered in litert-torch's STATIC mode, with an int8
   frame input (quantize with the signature's scale and zero point). By default
   (``int8_scope="stem"``) int8 activations run through the step encoder's stem conv (its
-  first layer); later layers keep int8-rounded weights with float activations. Why:
-  LiteRT's integer kernels round a few activations one step away from the torch int8
-  reference, and each further int8 layer multiplies those differences (see
-  ``dkd_edge/quant/scope.py``). On dkd-small v3.1 the keypoint agreement was 0.959 over the
-  30-frame gate with the whole encoder int8 (``int8_scope="encoder"``); 0.997 over 30 frames
-  but 0.988 over 1,000 with the stem and first block int8; 0.997 and 0.999 with the stem
-  alone. What always stays float: the kernel matching and patch pooling (activation x
-  activation matmuls), the heatmap normalisation (sum / divide), and the float outputs
-  ``heatmaps`` and ``kernels_out`` (a recurrent state must not compound 8-bit rounding).
-  The ``init`` signature stays float by default: LiteRT's integer kernels in
-  the 1.5 GFLOP initializer (a U-Net decoder of upsample + add chains) round differently from
-  the reference, and measured keypoint agreement on the init frame fell to 0.77-0.86; init
-  runs once per track, so float costs little. ``ConvertOptions(full_integer=True)``
-  quantizes it and the whole encoder, and the convert-time gate decides.
+  first layer); later layers keep int8-rounded weights with float activations, because
+  LiteRT's integer kernels round a few activations differently from torch and each further
+  int8 layer multiplies that. The kernel path and the graph outputs always stay float, and
+  the ``init`` signature stays float unless ``ConvertOptions(full_integer=True)`` (the
+  convert-time gate decides). Evidence: ``docs/decisions/int8.md``.
 
 Alternative routes (``--via onnx-tf`` / ``--via onnx2tf``): see ``tflite_via.py``.
 """

@@ -65,8 +65,8 @@ class RenderConfig:
     blur_prob: float = 0.3
     lighting_amplitude: float = 0.25
     draw_person: bool = True  # False renders the same clip without the figure
-    facing_cues: bool = True  # False: the renderer before v4.2 (no face, feet always sideways)
-    # False: the renderer before December 2026, which drew the far side of side views near
+    facing_cues: bool = True  # False: no face, feet always sideways (the older renderer)
+    # False: the older renderer's rule for which side of a side view is far
     far_side_from_labels: bool = True
 
 

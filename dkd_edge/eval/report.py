@@ -35,8 +35,7 @@ def run_eval(checkpoint, penn_root, limit: int, max_frames: int, jhmdb_root=None
     own means, in clip order (for paired comparisons of two checkpoints); ``per_action`` the
     mean over each Penn Action action's clips.
     ``pck`` scores the joints the source labels mark visible (the standard protocol);
-    ``pck_drawn`` every joint drawn in view, as ``pck`` did until December 2026 (see
-    ``RenderedClip``).
+    ``pck_drawn`` every joint drawn in view, the earlier protocol (see ``RenderedClip``).
     ``initializer_from`` swaps in another checkpoint's pose initializer (float rows only:
     the QAT graphs carry their own initializer weights). ``decode`` picks how keypoints are
     read off the heatmaps (``dkd_edge.keypoints.decode_heatmaps``).

@@ -9,9 +9,8 @@ and a SHA-256 of the contents is sealed in, which every load checks.
 Large float weight tensors are stored as float16 (they load back as float32), quantization
 parameters, small tensors and the QAT step graph stay exact, and training-only fields are
 dropped, so the default model fits the 10 MB package budget. The QAT step graph stays
-float32 because its int8 weights are rounded from these values: float16 storage moved
-enough of them across a rounding boundary to change LiteRT's keypoint agreement (0.997
-from the checkpoint, 0.987 from a float16 bundle).
+float32 because its int8 weights are rounded from these values, and float16 storage moves
+some across a rounding boundary (``docs/decisions/int8.md``).
 """
 
 from __future__ import annotations

@@ -122,7 +122,7 @@ _JOINT_AXES = (("initializer.out.weight", 0), ("initializer.out.bias", 0),
 def exchange_joint_sides(state: dict, observers: tuple[str, ...] = ()) -> dict:
     """A state dict with every left/right joint pair exchanged (``FLIP_PAIRS``).
 
-    For weights trained before December 2026, when Penn Action's ``left_*`` columns (the
+    For weights trained before v5.0 (CHANGELOG), when Penn Action's ``left_*`` columns (the
     person's right) were read as the person's left. ``observers`` names per-channel
     quantization observers of the initializer's output conv (QAT graphs), whose entries
     follow its channels.

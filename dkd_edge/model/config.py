@@ -39,8 +39,7 @@ class DKDConfig:
     ``static_head`` adds a learned 1x1 joint detector on the step's features to the matched
     response (a constant kernel beside the distilled ones). ``pool_threshold`` t pools each
     joint's features with weights ``relu(h - t * max(h))``: at 0, small positive heatmap
-    values far from the joint carry most of the weight (measured: 25 % of it within 3 cells
-    of the peak); at 0.5, 70 %.
+    values far from the joint carry most of the weight; at 0.5 the peak's neighbourhood does.
     """
 
     name: str

@@ -9,8 +9,7 @@ Kept float, and why (see ``shared/notes/toolchain.md``):
 - the whole pose-kernel path (distillator and matcher): the kernel matching and patch
   pooling are batched matmuls of two activations, the heatmap normalisation is a division
   by a reduction, and the recurrent state feeds itself for hundreds of frames, so 8-bit
-  rounding there compounds (measured: 50 % kernel error per step when the distillator's
-  layers were int8 in TFLite);
+  rounding there compounds (``docs/decisions/int8.md``);
 - the initializer's last conv, whose float output is the ``heatmaps`` graph output.
 """
 

@@ -3,9 +3,8 @@ parity with the torch reference; the rest runs float.
 
 An integer runtime (LiteRT's int8 kernels) rounds a few activations one step away from
 torch's float simulation of the same int8 graph, and every further int8 layer turns those
-one-step differences into more: on dkd-small v3, 0.2 % of the elements at the second conv
-were one step off, 30-50 % (up to 14 steps) at the encoder's output, and 4-5 % of keypoints
-moved (agreement 0.926-0.959, gate 0.99). Dropping the activation quantize/dequantize pairs
+one-step differences into more (``docs/decisions/int8.md``). Dropping the activation
+quantize/dequantize pairs
 after the first layers stops the cascade: the weights stay int8-rounded, the activations
 float, and the same edit is made to the torch reference.
 """

@@ -6,10 +6,7 @@ full-range weights, 2 x 255 x 127 = 64,770 overflows 32,767 and the result is cl
 weights within +-63, 2 x 255 x 63 = 32,130 cannot overflow. ONNX Runtime's own
 ``quantize_static`` offers ``reduce_range`` for the same reason (onnxruntime#14642).
 
-Measured on dkd-small v3.1 (QAT; step int8 scope ``stem``; 300-frame rollout, ORT 1.32 fused
-kernels against the same graph run as exact QDQ): keypoint agreement 0.739 with 8-bit
-weights, 0.999 with 7-bit weights. The stem conv alone saturated: its 27 taps over the
-uint8-shifted frame are where the large products are.
+The evidence is in ``docs/decisions/int8.md``.
 
 The narrowing happens on the observers, so the int8 weights, the folded int8 constants and the
 torch reference all carry the same 7-bit values.

@@ -84,10 +84,9 @@ def double_mirror_pairs(heatmaps: torch.Tensor, prob: float,
     """[B, J, h, w] -> a copy where, per clip with ``prob``, one random left/right pair is
     collapsed onto one limb: one side's heatmap (left or right at random) replaced by the other's.
 
-    This is the tracker's most common left/right error (v4.13 on 40 test clips: 4.2 of its
-    5.6 % mirror misses are such doubles, 1.0 % are exchanges), which neither the swaps nor
-    the shifts reproduce. The loss on the following frames teaches the step path to pull the
-    doubled joint back to its own limb.
+    This is the tracker's most common left/right error (more common than an exchange), which
+    neither the swaps nor the shifts reproduce. The loss on the following frames teaches the
+    step path to pull the doubled joint back to its own limb.
     """
     clips = _clips_hit(int(heatmaps.shape[0]), prob, "double", generator)
     if not clips:
