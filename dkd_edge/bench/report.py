@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -44,35 +45,75 @@ def _gate(row: dict) -> str:
     return gate if gate in ("passed", "not verified") else "refused"
 
 
-def plot(result: dict, path: Path) -> None:
-    """Step latency (x, log scale) against PCK@0.2 (y): numbered dots and a legend."""
-    import math
+TARGET_COLOURS = {"onnx": "navy", "tflite": "darkgreen", "coreml": "purple"}
 
+
+def _log_ticks(lo: float, hi: float) -> list[float]:
+    ticks, decade = [], 10.0 ** math.floor(math.log10(lo))
+    while decade <= hi:
+        ticks += [t for t in (decade, 2 * decade, 5 * decade) if lo <= t <= hi]
+        decade *= 10
+    return ticks
+
+
+def plot(result: dict, path: Path) -> None:
+    """Step latency (x, log scale) against PCK@0.2 (y): one numbered dot per artifact
+    (hollow where the convert gate refused it), the peer as a dashed line, a legend."""
     rows = [r for r in result["rows"] if r["pck"] is not None and r["step_ms_median"] > 0]
-    width, height, pad, right = 980, 480, 60, 640
+    peers = [c for c in result.get("compare", []) if c.get("ms_median", 0) > 0]
+    width, height, left, top, right, bottom = 1000, 500, 70, 40, 620, 440
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
-    draw.rectangle([pad, pad // 2, right, height - pad], outline="black")
-    draw.text((pad + 150, height - 25), "step latency (ms, median, log scale)", fill="black")
-    draw.text((5, pad // 2 - 20), "PCK@0.2 (%)", fill="black")
-    if rows:
-        lo_ms = min(r["step_ms_median"] for r in rows) / 1.3
-        hi_ms = max(r["step_ms_median"] for r in rows) * 1.3
-        span = max(math.log(hi_ms / lo_ms), 1e-6)
-        lo = min(r["pck"] for r in rows) - 2
-        hi = max(r["pck"] for r in rows) + 2
-        for i, r in enumerate(rows, 1):
-            x = pad + (right - pad) * math.log(r["step_ms_median"] / lo_ms) / span
-            y = height - pad - (height - 1.5 * pad) * (r["pck"] - lo) / max(hi - lo, 1e-6)
-            draw.ellipse([x - 4, y - 4, x + 4, y + 4], fill="navy")
-            draw.text((x + 3 + 8 * ((i - 1) % 3), y - 16), str(i), fill="darkred")
-            draw.text((right + 15, pad // 2 + 18 * (i - 1)),
-                      f"{i}: {r['target']} {r['precision']} ({r['backend']}, t{r['threads']}) "
-                      f"{r['step_ms_median']:.1f} ms", fill="black")
-        draw.text((pad, height - pad + 5), f"{lo_ms:.1f}", fill="black")
-        draw.text((right - 30, height - pad + 5), f"{hi_ms:.1f}", fill="black")
-        draw.text((5, pad // 2), f"{hi:.0f}", fill="black")
-        draw.text((5, height - pad - 10), f"{lo:.0f}", fill="black")
+    draw.text((left, 10), "dkd-edge bench: step latency against PCK@0.2 (rendered clips)",
+              fill="black")
+    draw.text((left + 150, height - 30), "step latency, ms (median, log scale)", fill="black")
+    draw.text((5, top - 25), "PCK@0.2 (%)", fill="black")
+    if not rows:
+        image.save(path)
+        return
+    times = [r["step_ms_median"] for r in rows] + [c["ms_median"] for c in peers]
+    lo_ms, hi_ms = min(times) / 1.5, max(times) * 1.5
+    lo_pck = math.floor(min(r["pck"] for r in rows) - 2)
+    hi_pck = math.ceil(max(r["pck"] for r in rows) + 2)
+
+    def x_of(ms: float) -> float:
+        return left + (right - left) * math.log(ms / lo_ms) / math.log(hi_ms / lo_ms)
+
+    def y_of(pck: float) -> float:
+        return bottom - (bottom - top) * (pck - lo_pck) / max(hi_pck - lo_pck, 1e-6)
+
+    for tick in _log_ticks(lo_ms, hi_ms):
+        x = x_of(tick)
+        draw.line([x, top, x, bottom], fill=(225, 225, 225))
+        draw.text((x - 8, bottom + 5), f"{tick:g}", fill="black")
+    step = max(1, round((hi_pck - lo_pck) / 6))
+    for tick in range(int(lo_pck), int(hi_pck) + 1, step):
+        y = y_of(tick)
+        draw.line([left, y, right, y], fill=(225, 225, 225))
+        draw.text((left - 25, y - 6), f"{tick}", fill="black")
+    draw.rectangle([left, top, right, bottom], outline="black")
+    for peer in peers:
+        x = x_of(peer["ms_median"])
+        for y in range(top, bottom, 8):
+            draw.line([x, y, x, min(y + 4, bottom)], fill="firebrick")
+        draw.text((x + 4, top + 4), f"{Path(peer['path']).stem} (peer)", fill="firebrick")
+        draw.text((x + 4, top + 18), f"{peer['ms_median']:.1f} ms", fill="firebrick")
+    placed: list[tuple[float, float]] = []
+    for index, row in enumerate(rows, 1):
+        x, y = x_of(row["step_ms_median"]), y_of(row["pck"])
+        colour = TARGET_COLOURS.get(row["target"], "black")
+        refused = row.get("gate", "passed") not in ("passed", "not verified")
+        draw.ellipse([x - 5, y - 5, x + 5, y + 5], outline=colour,
+                     fill="white" if refused else colour, width=2)
+        label_x, label_y = x + 8, y - 7
+        while any(abs(label_x - px) < 18 and abs(label_y - py) < 12 for px, py in placed):
+            label_y -= 13  # stack labels of nearby dots instead of overlapping them
+        placed.append((label_x, label_y))
+        draw.text((label_x, label_y), str(index), fill=colour)
+        gate = " (gate refused)" if refused else ""
+        draw.text((right + 20, top + 18 * (index - 1)),
+                  f"{index}: {row['target']} {row['precision']} ({row['backend']}, "
+                  f"t{row['threads']}) {row['step_ms_median']:.1f} ms{gate}", fill=colour)
     image.save(path)
 
 
