@@ -66,10 +66,10 @@ def with_float_init(graphs: ExportGraphs) -> ExportGraphs:
 
 
 def float_init_unless_full_integer(graphs: ExportGraphs, options) -> ExportGraphs:
-    """int8 on integer runtimes that round differently from torch (LiteRT, ONNX Runtime's
-    fused kernels): ``init`` stays float unless ``full_integer``. Their one-step rounding
-    differences compound through the initializer's deep int8 trunk
-    (``docs/decisions/int8.md``); ``init`` runs once per track, so float costs little."""
+    """int8 (QAT or PTQ) on every target: ``init`` stays float unless ``full_integer``.
+    Integer runtimes round differently from torch, and the differences compound through the
+    initializer's deep int8 trunk (``docs/decisions/int8.md``); ``init`` runs once per
+    track, so float costs little."""
     if graphs.precision == "int8" and not options.full_integer and "init" in graphs.int8_graphs:
         return with_float_init(graphs)
     return graphs

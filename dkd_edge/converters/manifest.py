@@ -72,7 +72,8 @@ def model_metadata(config: DKDConfig, target: str, precision: str, layout: str) 
 def build_manifest(*, config: DKDConfig, target: str, precision: str, folder: Path,
                    files: list[str], io: dict, layout: str, parity: dict | None,
                    quantization: str | None, checkpoint: str, extra: dict,
-                   model_version: str = "unversioned") -> dict:
+                   model_version: str = "unversioned",
+                   state_norm_range: dict | None = None) -> dict:
     state_dtype = io["step"]["inputs"][1]["dtype"]
     return {
         "format": "dkd-edge-artifact",
@@ -86,7 +87,8 @@ def build_manifest(*, config: DKDConfig, target: str, precision: str, folder: Pa
         "init": {"inputs": io["init"]["inputs"], "outputs": io["init"]["outputs"]},
         "state": {"name": "kernels", "output_name": "kernels_out",
                   "shape": list(config.kernel_shape), "dtype": state_dtype,
-                  "layout": "[batch, joint, channel, ky, kx]", "contract": STATE_CONTRACT},
+                  "layout": "[batch, joint, channel, ky, kx]", "contract": STATE_CONTRACT,
+                  **({"norm_range": state_norm_range} if state_norm_range else {})},
         "preprocessing": {**config.preprocessing(), "layout": layout},
         "joints": list(config.joint_names),
         "joint_convention": JOINT_CONVENTION,

@@ -15,7 +15,11 @@ import torch
 from tqdm import tqdm
 
 from dkd_edge.converters.base import target_module
-from dkd_edge.converters.graphs import build_export_graphs, with_float_init, with_int8_scope
+from dkd_edge.converters.graphs import (
+    build_export_graphs,
+    float_init_unless_full_integer,
+    with_int8_scope,
+)
 from dkd_edge.converters.manifest import build_manifest, model_metadata, write_manifest
 from dkd_edge.converters.options import ConvertOptions
 from dkd_edge.converters.targets import check_target_options, resolve_precision, resolve_target
@@ -109,6 +113,21 @@ def load_for_conversion(checkpoint, imgsz: int | None):
     return model, config, data
 
 
+def _int8_fields(graphs, options) -> dict:
+    """What an int8 manifest records about its quantization (bench rebuilds the reference
+    from these)."""
+    if not graphs.quantization:
+        return {}
+    from dkd_edge.quant.scope import int8_layers
+
+    fields = {"int8_graphs": list(graphs.int8_graphs), "int8_scope": graphs.int8_scope,
+              "int8_weight_bits": graphs.int8_weight_bits,
+              "int8_step_layers": int8_layers(graphs.step)}
+    if graphs.quantization == "ptq":
+        fields["calibration"] = calibration_record(options.calib)
+    return fields
+
+
 def _single_threaded(fn, *args):
     """Run ``fn`` on one torch thread: the torch reference of the gate is then the same on
     every machine (float sums split across threads round differently, and int8 agreement
@@ -146,8 +165,7 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
     model, config, data = load_for_conversion(checkpoint, imgsz)
     weight_bits = options.int8_weight_bits or spec.int8_weight_bits
     graphs = build_export_graphs(model, data, precision, options.calib, weight_bits)
-    if graphs.quantization == "ptq" and not options.full_integer:
-        graphs = with_float_init(graphs)  # see graphs.py: PTQ's int8 initializer
+    graphs = float_init_unless_full_integer(graphs, options)  # the one place this is decided
     if graphs.quantization:
         scope = "encoder" if options.full_integer else (options.int8_scope or spec.int8_scope)
         graphs = with_int8_scope(graphs, scope)
@@ -181,25 +199,16 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
                     f"{parity['keypoint_agreement']:.3f} over {parity['frames']} frames "
                     f"(needs {parity['tolerance']}); nothing was written")
         bar.set_postfix_str("write")
+        if reference is None:  # --no-verify: the state range still comes from torch
+            reference = _single_threaded(reference_rollout, graphs.reference, frames)
         manifest = build_manifest(
             config=config, target=spec.name, precision=precision, folder=staging, files=files,
             io=module.describe_io(graphs, options), layout=layout, parity=parity,
             quantization=graphs.quantization,
             checkpoint=str(checkpoint) if checkpoint else f"bundled:{config.name}",
             model_version=str(data.get("model_version", "unversioned")),
-            extra=module.manifest_extra(options))
-        if graphs.quantization:
-            from dkd_edge.quant.scope import int8_layers
-
-            manifest["int8_graphs"] = list(graphs.int8_graphs)
-            manifest["int8_scope"] = graphs.int8_scope
-            manifest["int8_weight_bits"] = graphs.int8_weight_bits
-            manifest["int8_step_layers"] = int8_layers(graphs.step)
-        if graphs.quantization == "ptq":
-            manifest["calibration"] = calibration_record(options.calib)
-        if reference is None:  # --no-verify: the state range still comes from torch
-            reference = _single_threaded(reference_rollout, graphs.reference, frames)
-        manifest["state"]["norm_range"] = state_norm_range(reference)
+            state_norm_range=state_norm_range(reference),
+            extra={**module.manifest_extra(options), **_int8_fields(graphs, options)})
         write_manifest(staging, manifest)
         if out.exists():
             shutil.rmtree(out)

@@ -80,10 +80,8 @@ def _quant_config(graphs):
 
 
 def adjust_graphs(graphs, options):
-    """int8: keep ``init`` float unless ``full_integer`` (see the module docstring)."""
-    from dkd_edge.converters.graphs import float_init_unless_full_integer
-
-    return float_init_unless_full_integer(graphs, options)
+    """No target-specific edits: the float-init rule is the pipeline's, for every target."""
+    return graphs
 
 
 def export(graphs, folder: Path, options, metadata: dict) -> list[str]:
