@@ -70,7 +70,7 @@ def track(source, out, model_dir, target, precision, backend, threads, reinit_ev
     step_latencies = []
     with VideoWriter(out, fps, force) as writer:
         for index, frame in enumerate(tqdm(frames, total=total, desc="track", unit="frame",
-                                           disable=as_json)):
+                                           disable=bool(as_json))):
             result = tracker(frame)
             if not result.initialized:
                 step_latencies.append(result.latency_ms)
