@@ -2,8 +2,9 @@
 # Train a DKD model on this machine, every phase of the recipe, then bundle it into the package.
 # Every phase resumes from its last checkpoint (and a finished phase is skipped in seconds),
 # so after a stop just run this again.
-#   bash scripts/train_default.sh              # dkd-small, the bundled default (about 1.6 h on
-#                                              # 2 cores, phases 1 and 2 side by side)
+#   bash scripts/train_default.sh              # dkd-small, the bundled default (about 2.5 h on
+#                                              # 2 cores: phases 1 and 2 side by side, then
+#                                              # 1b and 3 on both cores)
 #   bash scripts/train_default.sh dkd-tiny     # the test model (a few minutes)
 #
 # The dkd-small recipe (v5.0), phase by phase (see docs/MODEL_CARD.md):
@@ -16,6 +17,8 @@
 #   2. dkd        the step path on LSPET images under synthetic camera motion mixed 1:1
 #                 with rendered Penn Action clips, rollouts started from the truth, plus
 #                 the temporal adversarial loss
+#   1b. init      (v5.1) the initializer trained on: 1,300 steps of a 1,500-step schedule,
+#                 lr 4e-4, 192 px for 60 % of the schedule, then 256 px
 #   3. qat        int8-aware fine-tuning of both graphs on the same mix
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,8 +47,11 @@ train --stage dkd --out "$RUNS/real" --data mixed --real-prob 0.5 --first-state 
       --init-from docs/history/step_path_v4.14_person.pt --steps 3000 --batch 4 \
       --clip-len 6 --lr 5e-4 --threads "$T" --max-minutes 80 --save-every 25 &
 wait
-train --stage qat --out "$RUNS/real" --data mixed --real-prob 0.5 \
-      --init-from "$(final real dkd)" --initializer-from "$(final real init)" \
-      --steps 120 --batch 2 --clip-len 6 --lr 1e-5 --save-every 10 --threads "$T"    # 3
-python -m dkd_edge.model.bundle "$(final real qat)" "dkd_edge/weights/$CONFIG.pt" \
-    --version v5.0
+train --stage init --out "$RUNS/real2" --data lspet --init-from "$(final real init)" \
+      --steps 1500 --stop-at 1300 --batch 16 --clip-len 1 --lr 4e-4 --low-res-fraction 0.6 \
+      --threads 2 --save-every 25                                                     # 1b
+train --stage qat --out "$RUNS/real2" --data mixed --real-prob 0.5 \
+      --init-from "$(final real dkd)" --initializer-from "$RUNS/real2/$CONFIG/init/last.pt" \
+      --steps 120 --batch 2 --clip-len 6 --lr 1e-5 --save-every 10 --threads 2        # 3
+python -m dkd_edge.model.bundle "$(final real2 qat)" "dkd_edge/weights/$CONFIG.pt" \
+    --version v5.1
