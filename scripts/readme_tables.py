@@ -40,7 +40,9 @@ def model_table() -> str:
         f"{lspet['pck']['dkd']:.1f} ({_ci(lspet['pck_ci95']['dkd'])}) |",
         f"| JHMDB real clip, 40 frames, 13 joints by name | "
         f"{jhmdb['pck']['initializer']:.1f} | {jhmdb['pck']['dkd']:.1f} |",
-        f"| rendered Penn Action test split, {rendered['clips']} clips (regression guard) | "
+        f"| rendered Penn Action test split, {rendered['clips']} clips (regression guard"
+        + (f"; measured on {rendered['model_version']}"
+           if rendered["model_version"] != real["model_version"] else "") + ") | "
         f"{rendered['pck']['initializer']:.1f} | {rendered['pck']['dkd']:.1f} |",
         "",
         f"Model {real['model']}"
