@@ -74,7 +74,7 @@ def bench_table() -> str:
     if passing and bench["compare"]:
         best = min(passing, key=lambda r: r["step_ms_median"])
         peer = bench["compare"][0]["ms_median"]
-        rows += ["", f"Best passing step: {best['target']} {best['precision']} "
+        rows += ["", f"Best passing step: {best['target']} {best['precision']} ({best['backend']}) "
                  f"{best['step_ms_median']:.2f} ms = {best['step_ms_median'] / peer:.2f}x the "
                  f"peer's {peer:.2f} ms in the same run; machine: {bench['machine']}."]
     return "\n".join(rows)
