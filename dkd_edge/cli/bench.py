@@ -94,8 +94,13 @@ def bench(device, targets, precisions, model_dir, checkpoint, threads, frames, r
     else:
         if no_reference:
             raise DkdError("--no-reference times one artifact: pass --model")
-        from dkd_edge.bench.run import BenchOptions, run_bench
         from dkd_edge.locations import dataset_root
+        from dkd_edge.quiet import third_party_output
+
+        with third_party_output():  # torch and torchao print deprecations on import
+            import torchao  # noqa: F401
+
+            from dkd_edge.bench.run import BenchOptions, run_bench
 
         penn = dataset_root("penn_action", penn_root)
         if not penn.is_dir():
