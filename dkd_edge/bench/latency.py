@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from dkd_edge.bench.timing import time_backend, time_external_tflite
-from dkd_edge.runtime.artifact import open_backend, read_manifest
+from dkd_edge.runtime.artifact import open_backend, read_manifest, size_mb
 
 NO_REFERENCE = "not measured: no torch reference (pip install 'dkd-edge[convert]' for parity)"
 
@@ -27,7 +27,7 @@ def latency_bench(model_dir: str | Path, threads: tuple[int, ...] = (1,), runs: 
     """Size and init/step latency of one artifact per thread count; parity columns empty."""
     manifest = read_manifest(model_dir)
     frames = timing_frames(manifest)
-    size = sum(int(f.get("bytes", 0)) for f in manifest["files"]) / 1e6
+    size = size_mb(manifest)
     rows = []
     for count in threads:
         backend, _ = open_backend(model_dir, threads=count)

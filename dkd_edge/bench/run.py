@@ -82,7 +82,7 @@ def _backends(manifest: dict) -> list[str | None]:
 def run_bench(options: BenchOptions) -> dict:
     from dkd_edge.eval.evaluate import rendered_test_clips
     from dkd_edge.model.loading import load_model
-    from dkd_edge.runtime.artifact import open_backend, read_manifest
+    from dkd_edge.runtime.artifact import open_backend, read_manifest, size_mb
 
     device = resolve_device(options.device)
     folders = _artifacts(options)
@@ -108,7 +108,7 @@ def run_bench(options: BenchOptions) -> dict:
             on = device if quantization is None else "cpu"
             references[key] = reference_rollout(
                 torch_reference(model, data, quantization, on, manifest), frames).heatmaps
-        size = sum(f["bytes"] for f in manifest["files"]) / 1e6
+        size = size_mb(manifest)
         for backend_name in _backends(manifest):
             backend, _ = open_backend(folder, backend_name, threads=options.threads[0])
             parity = compare_rollouts(references[key], rollout(backend, frames).heatmaps)

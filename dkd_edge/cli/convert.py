@@ -12,7 +12,9 @@ from dkd_edge.converters.targets import targets_table
 
 
 def _size(manifest: dict) -> float:
-    return sum(f["bytes"] for f in manifest["files"]) / 1e6
+    from dkd_edge.runtime.artifact import size_mb
+
+    return size_mb(manifest)
 
 
 def _parity_text(manifest: dict) -> str:

@@ -77,18 +77,28 @@ def manifest_problem(manifest: dict) -> str | None:
     return None
 
 
+def frame_input(manifest: dict) -> dict:
+    """The ``frame`` entry of a validated manifest's inputs."""
+    return next(i for i in manifest["inputs"] if i.get("name") == "frame")
+
+
+def size_mb(manifest: dict) -> float:
+    """The artifact's files together, in MB."""
+    return sum(int(f.get("bytes", 0)) for f in manifest["files"]) / 1e6
+
+
 def artifact_summary(folder: str | Path) -> dict:
     """What ``dkd-edge info --model`` prints: read from the manifest, no runtime loaded."""
     folder = Path(folder)
     manifest = read_manifest(folder)
     parity = manifest.get("parity") or {}
     source = manifest.get("source") or {}
-    frame = next(i for i in manifest["inputs"] if i.get("name") == "frame")
+    frame = frame_input(manifest)
     return {
         "path": str(folder), "model": manifest.get("model"),
         "model_version": source.get("model_version", "unversioned"),
         "target": manifest["target"], "precision": manifest["precision"],
-        "size_mb": sum(int(f.get("bytes", 0)) for f in manifest["files"]) / 1e6,
+        "size_mb": size_mb(manifest),
         "files": [f["path"] for f in manifest["files"]],
         "input": frame["shape"], "state": manifest["state"]["shape"],
         "joints": manifest["joints"],
@@ -152,10 +162,8 @@ def open_backend(folder: str | Path, backend: str | None = None, threads: int | 
         raise DkdError(f"{folder}: the runtime could not load this artifact "
                        f"({type(exc).__name__}: {detail}); convert again") from exc
     instance.source = str(folder)
-    frame = next(i for i in manifest["inputs"] if i.get("name") == "frame")
-    state = manifest["state"]["shape"]
-    instance.frame_shape = tuple(frame["shape"])
-    instance.state_shape = tuple(state)
+    instance.frame_shape = tuple(frame_input(manifest)["shape"])
+    instance.state_shape = tuple(manifest["state"]["shape"])
     return instance, manifest
 
 
