@@ -20,15 +20,16 @@ import numpy as np
 import torch
 
 from dkd_edge.bench.parity import backend_pck
-from dkd_edge.bench.run import torch_reference
 from dkd_edge.calibration import capture_calibration_set
 from dkd_edge.calibration.ptq import quantized_ptq_graphs
 from dkd_edge.converters import ConvertOptions, convert
+from dkd_edge.converters.graphs import Int8Recipe
 from dkd_edge.converters.verify import reference_rollout, verification_frames
 from dkd_edge.eval.evaluate import TrackerFns, evaluate_rendered, rendered_test_clips
 from dkd_edge.locations import dataset_root
 from dkd_edge.model.loading import bundled_checkpoint, load_model
 from dkd_edge.quant.qat import quantized_graphs
+from dkd_edge.reference import torch_reference
 from dkd_edge.runtime.artifact import open_backend
 from dkd_edge.runtime.parity import compare_rollouts
 from dkd_edge.runtime.rollout import rollout
@@ -156,10 +157,9 @@ def main() -> None:
 
     def reference_rollouts(manifest: dict) -> tuple:
         """The artifact's own torch reference (bench's), rolled out plain and with re-init."""
-        key = (manifest["quantization"], tuple(manifest.get("int8_graphs", ())),
-               manifest.get("int8_scope"), manifest.get("int8_weight_bits"))
+        key = Int8Recipe.from_manifest(manifest)
         if key not in rollouts:
-            reference = torch_reference(model, data, manifest["quantization"], "cpu", manifest)
+            reference = torch_reference(model, data, key, "cpu")
             rollouts[key] = (reference_rollout(reference, frames).heatmaps,
                              reference_rollout(periodic(reference, args.reinit), frames).heatmaps)
         return rollouts[key]

@@ -155,8 +155,9 @@ def test_missing_optional_dependency_names_the_extra(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_failed_parity_writes_nothing(tmp_path, monkeypatch):
     from dkd_edge.converters import verify
+    from dkd_edge.runtime import parity
 
-    monkeypatch.setitem(verify.TOLERANCES, "fp32", {"max_abs_heatmap": -1.0})
+    monkeypatch.setitem(parity.TOLERANCES, "fp32", {"max_abs_heatmap": -1.0})
     with pytest.raises(verify.ParityError, match="onnx fp32 does not match torch"):
         convert("onnx", tmp_path / "x", checkpoint=TINY, progress=False)
     assert not (tmp_path / "x").exists() and not list(tmp_path.iterdir())
@@ -164,9 +165,9 @@ def test_failed_parity_writes_nothing(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_several_targets_convert_the_rest_when_one_is_refused(tmp_path, monkeypatch):
-    from dkd_edge.converters import pipeline, verify
+    from dkd_edge.converters import pipeline
+    from dkd_edge.runtime.parity import within_tolerance as real
 
-    real = verify.within_tolerance
     monkeypatch.setattr(pipeline, "within_tolerance",
                         lambda precision, parity: parity["backend"] != "onnxruntime"
                         and real(precision, parity))
@@ -300,3 +301,14 @@ def test_several_targets_each_get_only_their_options():
     assert options_for(TARGETS["onnx"], options).opset == 19
     assert options_for(TARGETS["coreml"], options).opset == 18
     assert options_for(TARGETS["coreml"], options).minimum_ios == 17
+
+
+@pytest.mark.parametrize("target,precision", PAIRS)
+def test_golden_replay_passes_on_every_artifact(artifacts, target, precision):
+    from dkd_edge.runtime.artifact import open_backend
+    from dkd_edge.runtime.golden import verify_golden
+
+    out, _ = artifacts[(target, precision)]
+    backend, manifest = open_backend(out)
+    report = verify_golden(backend, out, manifest)
+    assert report["passed"] and report["frames"] == 8, report

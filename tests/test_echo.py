@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from dkd_edge.train.echo import EchoingBatches, echo_view
-from dkd_edge.train.trainer import _lr_at
+from dkd_edge.train.loop import lr_at
 
 
 def gated_source(gates: list[threading.Event]):
@@ -61,9 +61,9 @@ def test_odd_echoes_play_the_clip_backwards():
 
 
 def test_time_progress_anneals_the_schedule():
-    assert _lr_at(500, 10_000, 1.0) > 0.9  # by steps: early in the cosine
-    assert _lr_at(500, 10_000, 1.0, time_progress=0.5) == pytest.approx(0.51)
-    assert _lr_at(500, 10_000, 1.0, time_progress=1.0) == pytest.approx(0.02)
+    assert lr_at(500, 10_000, 1.0) > 0.9  # by steps: early in the cosine
+    assert lr_at(500, 10_000, 1.0, time_progress=0.5) == pytest.approx(0.51)
+    assert lr_at(500, 10_000, 1.0, time_progress=1.0) == pytest.approx(0.02)
 
 
 def test_close_stops_the_filler_thread():

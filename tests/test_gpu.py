@@ -11,7 +11,8 @@ import pytest
 import torch
 
 from dkd_edge.model.checkpoint import load_checkpoint
-from dkd_edge.train.trainer import TrainOptions, train
+from dkd_edge.train.loop import train
+from dkd_edge.train.options import TrainOptions
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
@@ -58,7 +59,7 @@ def test_time_boxed_echoing_run_on_cuda(tmp_path, penn_root):
                   progress=False, save_every=1000)
     train(TrainOptions(stage="init", steps=2, device="cuda", **common))
     summary = train(TrainOptions(stage="dkd", steps=100_000, batch=8, clip_len=5,
-                                 device="cuda", max_echo=2, time_budget_s=15,
+                                 device="cuda", max_echo=2, max_minutes=0.25,
                                  first_state="truth", **common))
     assert summary["out_of_time_at"] == summary["steps"] > 10
     stage = tmp_path / "dkd-tiny" / "dkd"

@@ -122,6 +122,11 @@ def test_runtime_install_cli(runtime_python, artifact, frames, tmp_path):
     assert row["parity"].startswith("not measured: no torch reference")
     assert "not measured" in bench.stdout
 
+    replay = _cli(runtime_python, "verify", str(artifact), "--json")
+    assert replay.returncode == 0, replay.stderr
+    report = json.loads(replay.stdout)
+    assert report["passed"] and len(report["per_frame"]) == 8
+
     _one_line_error(_cli(runtime_python, "convert", "--target", "onnx"), "convert")
     _one_line_error(_cli(runtime_python, "eval"), "convert")
     _one_line_error(_cli(runtime_python, "track", str(frames), "--out",

@@ -21,6 +21,8 @@ def test_runtime_never_imports_torch(tmp_path):
         from dkd_edge.runtime.litert_backend import LiteRTBackend
         from dkd_edge.runtime.mil.backend import MILBackend
         from dkd_edge.preprocess import letterbox, normalise_nchw
+        from dkd_edge.runtime.artifact import open_backend
+        from dkd_edge.runtime.golden import verify_golden
         frame = np.zeros((1, 3, 64, 64), np.float32)
         for backend in (OnnxBackend(r"{tmp_path / 'onnx'}"),
                         LiteRTBackend(r"{tmp_path / 'tflite'}"),
@@ -28,6 +30,8 @@ def test_runtime_never_imports_torch(tmp_path):
             h, k = backend.init(backend.to_layout(frame))
             h, k = backend.step(backend.to_layout(frame), k)
             assert h.shape == (1, 13, 16, 16), h.shape
+        backend, manifest = open_backend(r"{tmp_path / 'onnx'}")
+        assert verify_golden(backend, r"{tmp_path / 'onnx'}", manifest)["passed"]
         bad = [m for m in sys.modules if m == "torch" or m.startswith(("torch.", "coremltools"))]
         print("IMPORTED", bad)
         sys.exit(1 if bad else 0)

@@ -14,7 +14,8 @@ from dkd_edge.cli import cli
 from dkd_edge.data.lspet import LSPET
 from dkd_edge.errors import DkdError
 from dkd_edge.model.checkpoint import load_checkpoint
-from dkd_edge.train.trainer import TrainOptions, train
+from dkd_edge.train.loop import train
+from dkd_edge.train.options import TrainOptions
 
 PENN_ACTIONS = {"baseball_pitch", "baseball_swing", "bench_press", "bowl", "clean_and_jerk",
                 "golf_swing", "jump_rope", "jumping_jacks", "pullup", "pushup", "situp", "squat",
@@ -79,14 +80,14 @@ def test_stop_at_ends_part_way_and_the_schedule_resumes(tmp_path, penn_root):
 def test_time_budget_ends_the_schedule_with_a_final_checkpoint(tmp_path, tiny_run):
     out, common = tiny_run
     summary = train(TrainOptions(stage="dkd", steps=50, batch=1, clip_len=5, max_echo=2,
-                                 time_budget_s=0.01,
+                                 max_minutes=0.01 / 60,
                                  init_from=str(out / "dkd-tiny" / "init" / "final.pt"),
                                  **{**common, "out": str(tmp_path), "save_every": 1}))
     stage = tmp_path / "dkd-tiny" / "dkd"
     assert summary["out_of_time_at"] <= 1 and summary["final"]  # one 10 ms step at most
     assert load_checkpoint(stage / "final.pt")["step"] == summary["steps"]
     with pytest.raises(DkdError, match="time budget"):
-        TrainOptions(stage="dkd", time_budget_s=0).resolved()
+        TrainOptions(stage="dkd", max_minutes=0).resolved()
     with pytest.raises(DkdError, match="max echo"):
         TrainOptions(stage="dkd", max_echo=-1).resolved()
 
@@ -205,7 +206,7 @@ def test_low_res_fraction_sets_the_initializer_resolution(tmp_path, tiny_run):
 def test_initializer_from_swaps_only_the_initializer(tmp_path, tiny_run):
     from dkd_edge.model import DKD, get_config
     from dkd_edge.model.checkpoint import save_checkpoint
-    from dkd_edge.train.trainer import _starting_model
+    from dkd_edge.train.stages import starting_model
 
     out, common = tiny_run
     other = load_checkpoint(out / "dkd-tiny" / "init" / "final.pt")
@@ -215,13 +216,13 @@ def test_initializer_from_swaps_only_the_initializer(tmp_path, tiny_run):
     dkd_ckpt = load_checkpoint(out / "dkd-tiny" / "dkd" / "final.pt")["model"]
     options = TrainOptions(stage="qat", init_from=str(out / "dkd-tiny" / "dkd" / "final.pt"),
                            initializer_from=str(tmp_path / "other.pt"), **common)
-    state = _starting_model(options.resolved()).state_dict()
+    state = starting_model(options.resolved()).state_dict()
     name = next(k for k in dkd_ckpt if k.startswith("initializer.") and k.endswith("weight"))
     torch.testing.assert_close(state[name], other["model"][name])
     enc = next(k for k in dkd_ckpt if k.startswith("encoder.") and k.endswith("weight"))
     torch.testing.assert_close(state[enc], dkd_ckpt[enc])
     with pytest.raises(DkdError, match="no such checkpoint"):
-        _starting_model(TrainOptions(stage="qat", initializer_from="missing.pt",
+        starting_model(TrainOptions(stage="qat", initializer_from="missing.pt",
                                      **common).resolved())
     grown = dict(other, config={**other["config"], "init_refine": [0, 0, 1]})
     grown["model"] = {**other["model"], **{
@@ -230,7 +231,7 @@ def test_initializer_from_swaps_only_the_initializer(tmp_path, tiny_run):
         .refine4[0].state_dict().items()}}
     save_checkpoint(tmp_path / "grown.pt", grown)
     with pytest.raises(DkdError, match="does not fit this model's"):
-        _starting_model(TrainOptions(stage="qat", initializer_from=str(tmp_path / "grown.pt"),
+        starting_model(TrainOptions(stage="qat", initializer_from=str(tmp_path / "grown.pt"),
                                      **common).resolved())
 
 

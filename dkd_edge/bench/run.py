@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from dkd_edge.bench.parity import backend_pck
 from dkd_edge.bench.timing import time_backend, time_external_tflite
+from dkd_edge.converters.graphs import Int8Recipe
 from dkd_edge.converters.verify import reference_rollout, verification_frames
 from dkd_edge.device import resolve_device
 from dkd_edge.locations import dataset_root
@@ -52,8 +53,12 @@ def _artifacts(options: BenchOptions) -> list[tuple[Path, str | None]]:
 
     folders = []
     tag = checkpoint_tag(options.checkpoint)
+    from dkd_edge.converters.targets import TARGETS
+
     for target in options.targets:
         for precision in options.precisions:
+            if precision not in TARGETS[target].precisions:
+                continue  # e.g. executorch int8: not offered
             folder = options.workdir / "artifacts" / f"{tag}-{target}-{precision}"
             refused = folder.with_name(folder.name + ".gate-refused")
             if not (folder / "manifest.json").is_file():
@@ -100,18 +105,15 @@ def run_bench(options: BenchOptions) -> dict:
             penn = str(dataset_root("penn_action", options.penn_root))
             clips = rendered_test_clips(penn, options.clips, options.clip_frames,
                                         config.input_size)
-        quantization = manifest.get("quantization")
-        key = (quantization, (manifest.get("calibration") or {}).get("sha256"),
-               tuple(manifest.get("int8_graphs", ())), manifest.get("int8_scope"),
-               manifest.get("int8_weight_bits"))
-        if key not in references:
-            on = device if quantization is None else "cpu"
-            references[key] = reference_rollout(
-                torch_reference(model, data, quantization, on, manifest), frames).heatmaps
+        recipe = Int8Recipe.from_manifest(manifest)
+        if recipe not in references:
+            on = device if recipe is None else "cpu"
+            references[recipe] = reference_rollout(
+                torch_reference(model, data, recipe, on), frames).heatmaps
         size = size_mb(manifest)
         for backend_name in _backends(manifest):
             backend, _ = open_backend(folder, backend_name, threads=options.threads[0])
-            parity = compare_rollouts(references[key], rollout(backend, frames).heatmaps)
+            parity = compare_rollouts(references[recipe], rollout(backend, frames).heatmaps)
             pck = backend_pck(backend, clips, config)
             for threads in options.threads:
                 if threads != options.threads[0]:

@@ -77,6 +77,7 @@ def convert(targets, precision, checkpoint, imgsz, out, opset, calib, verify, mi
     from dkd_edge.converters import convert as run
     from dkd_edge.converters.targets import (
         TARGETS,
+        check_precision,
         check_target_options,
         options_for,
         resolve_precision,
@@ -85,10 +86,14 @@ def convert(targets, precision, checkpoint, imgsz, out, opset, calib, verify, mi
     from dkd_edge.converters.verify import ParityError
     from dkd_edge.errors import DkdError
 
-    names = list(TARGETS) if targets.strip().lower() == "all" else [
-        t for t in targets.split(",") if t.strip()]
+    every = targets.strip().lower() == "all"
+    names = list(TARGETS) if every else [t for t in targets.split(",") if t.strip()]
     specs = [resolve_target(name) for name in names]
     precision = resolve_precision(precision)
+    if every:  # all: the targets that offer this precision
+        specs = [spec for spec in specs if precision in spec.precisions]
+    for spec in specs:
+        check_precision(spec, precision)
     if calib and not Path(calib).is_file():
         raise DkdError(f"--calib {calib}: file not found")
     if imgsz is not None and (imgsz < 64 or imgsz % 32):

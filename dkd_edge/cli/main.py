@@ -87,6 +87,7 @@ def _register() -> None:
     from dkd_edge.cli.model import eval_command, info
     from dkd_edge.cli.track import track
     from dkd_edge.cli.train import train
+    from dkd_edge.cli.verify import verify
 
     cli.add_command(data)
     cli.add_command(convert)
@@ -96,6 +97,7 @@ def _register() -> None:
     cli.add_command(eval_command)
     cli.add_command(train)
     cli.add_command(track)
+    cli.add_command(verify)
 
 
 _register()

@@ -18,9 +18,6 @@ class Target(Protocol):
     def check_available(self) -> None:
         """Raise a one-line error naming the extra to install."""
 
-    def adjust_graphs(self, graphs: Any, options: Any) -> Any:
-        """The export graphs as this target converts them (a new object, never mutated)."""
-
     def layout(self, options: Any) -> str:
         """The frame layout of the artifact: "NCHW" or "NHWC"."""
 
@@ -40,7 +37,7 @@ class Target(Protocol):
         """Target-specific manifest fields; may be empty."""
 
 
-HOOKS = ("check_available", "adjust_graphs", "layout", "export", "open_backend",
+HOOKS = ("check_available", "layout", "export", "open_backend",
          "extra_parity", "describe_io", "manifest_extra")
 
 IO_NAMES = {

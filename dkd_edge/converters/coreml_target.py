@@ -113,11 +113,6 @@ def _convert_one(ct, module, args, graph: str, precision: str, minimum_ios: int,
         )
 
 
-def adjust_graphs(graphs, options):
-    """No target-specific edits: the float-init rule is the pipeline's, for every target."""
-    return graphs
-
-
 def export(graphs, folder: Path, options, metadata: dict) -> list[str]:
     import coremltools as ct
 
@@ -130,9 +125,7 @@ def export(graphs, folder: Path, options, metadata: dict) -> list[str]:
                        "without it; the state is explicit I/O (kernels -> kernels_out)")
     names = []
     examples = {"init": (graphs.frame,), "step": (graphs.frame, graphs.kernels)}
-    modules = {"init": graphs.init, "step": graphs.step}
-    if graphs.folded is not None:  # Core ML reads int8 weights as constants
-        modules = dict(zip(("init", "step"), graphs.folded()))
+    modules = dict(zip(("init", "step"), graphs.export_modules()))  # int8: weight constants
     descriptions = {
         "frame": "normalised RGB frame [1, 3, S, S]: (pixel / 255 - mean) / std",
         "kernels": "pose-kernel state from the previous init/step call",

@@ -1,22 +1,21 @@
-"""The torch graphs a converter exports, and the torch reference they are verified against.
+"""The torch graphs a converter exports, and the torch reference they are verified against,
+both built by one function from one recipe.
 
 - fp32 / fp16: the BN-folded float ``init`` and ``step`` graphs; reference: the float model.
-- int8 from a QAT checkpoint: the QAT graphs after ``convert_pt2e`` (quantize/dequantize
-  pairs around int8 weights); reference: those same graphs run in torch (the torch int8
-  model; the fake-quant training graphs differ from it by up to one quantization step).
-- int8 from ``--calib``: the float graphs calibrated with the SDK's quantizer (PTQ), after
-  ``convert_pt2e``; reference: the same. ``--calib`` wins over a checkpoint's QAT graphs
-  (a note says so): it asks for post-training quantization of the float weights.
-  PTQ keeps ``init`` float on every target unless ``full_integer``: the initializer was
-  never trained with quantization, and a few frames drive its activations 20-60x past the
-  usual range (calibrated ranges of +-200 where a typical frame peaks at 6), so its int8
-  form matched the float initializer's keypoints on 0-46 % of joints of a frame. ``init``
-  runs once per track, so float costs little there; the step graph takes PTQ well.
+- int8: an ``Int8Recipe`` says how. ``source`` "qat" takes a QAT checkpoint's graphs after
+  ``convert_pt2e`` (quantize/dequantize pairs around int8 weights); "ptq" calibrates the
+  float graphs with the SDK's quantizer on a ``--calib`` set (which wins over a checkpoint's
+  QAT graphs). ``init`` stays float unless ``full_integer`` (``docs/decisions/int8.md``); the
+  step graph keeps int8 activations in ``scope`` only (quant/scope.py); weights use
+  ``weight_bits`` (quant/weight_range.py). Reference: the same int8 graphs run in torch.
+
+The recipe comes from ``ConvertOptions`` and the target's defaults when converting
+(``Int8Recipe.for_conversion``) and from the artifact's manifest when benchmarking
+(``Int8Recipe.from_manifest``), so bench rebuilds exactly the reference convert used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,50 +28,139 @@ from dkd_edge.model.dkd import DKD, InitGraph, StepGraph
 from dkd_edge.model.tracker_fns import TrackerFns
 from dkd_edge.quant.fold import fold_batchnorm
 
+QUANTIZATIONS = ("qat", "ptq")
 
-@dataclass
+
+@dataclass(frozen=True)
+class Int8Recipe:
+    """How an int8 artifact's graphs are made (and recorded in its manifest)."""
+
+    source: str  # "qat" or "ptq"
+    graphs: tuple[str, ...] = ("step",)  # which of init / step are quantized
+    scope: str = "encoder"  # step layers with int8 activations (quant/scope.py)
+    weight_bits: int = 8  # 7: weights within -63..63 (quant/weight_range.py)
+    calib: Path | None = None  # "ptq": the calibration set
+
+    @classmethod
+    def for_conversion(cls, options, spec, checkpoint: dict) -> Int8Recipe | None:
+        """The recipe ``options`` (a ``ConvertOptions``) and the target ``spec``'s defaults
+        give for this checkpoint; None for float precisions."""
+        if options.precision != "int8":
+            return None
+        if options.calib:
+            if checkpoint.get("qat"):
+                print("note: --calib given, so int8 comes from post-training calibration of "
+                      "the float weights; this checkpoint's QAT graphs are not used")
+            source = "ptq"
+        elif checkpoint.get("qat"):
+            source = "qat"
+        else:
+            raise DkdError("int8 needs a QAT checkpoint (dkd-edge train --stage qat) or "
+                           "calibration data (--calib FILE.npz from `dkd-edge calibrate`)")
+        return cls(source=source,
+                   graphs=("init", "step") if options.full_integer else ("step",),
+                   scope="encoder" if options.full_integer else
+                   (options.int8_scope or spec.int8_scope),
+                   weight_bits=options.int8_weight_bits or spec.int8_weight_bits,
+                   calib=Path(options.calib) if options.calib else None)
+
+    @classmethod
+    def from_manifest(cls, manifest: dict) -> Int8Recipe | None:
+        """The recipe an artifact was converted with; its calibration set must still be
+        there, unchanged."""
+        source = manifest.get("quantization")
+        if source is None:
+            return None
+        if source not in QUANTIZATIONS:
+            raise DkdError(f"no torch reference for {source!r} artifacts")
+        calib = None
+        if source == "ptq":
+            from dkd_edge.runtime.artifact import sha256
+
+            record = manifest.get("calibration") or {}
+            calib = Path(record.get("path", ""))
+            if not record or not calib.is_file():
+                raise DkdError(f"this int8 artifact was calibrated on {record.get('path')!r}, "
+                               "which is gone: rebuilding its torch PTQ reference needs that "
+                               "set (recreate it and convert again)")
+            if sha256(calib) != record.get("sha256"):
+                raise DkdError(f"{calib} changed since the artifact was converted: convert "
+                               "again")
+        return cls(source=source, graphs=tuple(manifest.get("int8_graphs", ("init", "step"))),
+                   scope=manifest.get("int8_scope", "encoder"),
+                   weight_bits=int(manifest.get("int8_weight_bits", 8)), calib=calib)
+
+    def manifest_fields(self) -> dict:
+        """What the manifest records so that ``from_manifest`` gives this recipe back."""
+        fields = {"int8_graphs": list(self.graphs), "int8_scope": self.scope,
+                  "int8_weight_bits": self.weight_bits}
+        if self.source == "ptq":
+            fields["calibration"] = calibration_record(self.calib)
+        return fields
+
+
+def calibration_record(calib: Path) -> dict:
+    """Where a PTQ artifact's calibration set is, so that bench can rebuild its reference."""
+    from dkd_edge.calibration import load_calibration_set
+    from dkd_edge.runtime.artifact import sha256
+
+    meta = load_calibration_set(calib).meta
+    return {"path": str(Path(calib).resolve()), "sha256": sha256(Path(calib)),
+            "clips": meta["clips"], "frames": meta["frames"], "split": meta["split"],
+            "state": meta["state"]}
+
+
+def int8_modules(model: DKD, checkpoint: dict, recipe: Int8Recipe, fold: bool = False
+                 ) -> tuple[nn.Module, nn.Module]:
+    """Fresh int8 ``init`` and ``step`` modules as ``recipe`` says (``fold=True``: the int8
+    weights as constants, the form the converters read; same numbers)."""
+    from dkd_edge.quant.scope import apply_scope
+
+    if recipe.source == "ptq":
+        from dkd_edge.calibration.ptq import quantized_ptq_graphs
+
+        init, step = quantized_ptq_graphs(model, recipe.calib, fold=fold,
+                                          weight_bits=recipe.weight_bits)
+    else:
+        from dkd_edge.quant.qat import quantized_graphs
+
+        init, step = quantized_graphs(model, checkpoint["qat"], fold=fold,
+                                      weight_bits=recipe.weight_bits)
+    step = apply_scope(step, recipe.scope)  # a graph made just now for this caller
+    if "init" not in recipe.graphs:
+        init = InitGraph(fold_batchnorm(model)).eval()
+    return init, step
+
+
+@dataclass(frozen=True)
 class ExportGraphs:
-    """What a target converter needs: two modules, example inputs and the reference."""
+    """What a target converter needs: the two modules, example inputs and the reference."""
 
     init: nn.Module
     step: nn.Module
     reference: TrackerFns
     config: DKDConfig
     precision: str
-    quantization: str | None  # None, "qat" or "ptq"
+    recipe: Int8Recipe | None
     frame: torch.Tensor
     kernels: torch.Tensor
-    folded: Callable[[], tuple[nn.Module, nn.Module]] | None = None  # int8 constants form
-    int8_graphs: tuple[str, ...] = ()  # which of init/step are quantized
-    float_init: nn.Module | None = None  # int8 only: the float init graph ...
-    float_reference_init: Callable | None = None  # ... and its torch reference
-    int8_scope: str = "encoder"  # step layers with int8 activations (quant/scope.py)
-    int8_weight_bits: int = 8  # 7: weights within -63..63 (quant/weight_range.py)
+    model: DKD
+    checkpoint: dict
 
+    @property
+    def quantization(self) -> str | None:
+        return self.recipe.source if self.recipe else None
 
-def with_float_init(graphs: ExportGraphs) -> ExportGraphs:
-    """int8 graphs whose ``init`` stays float (PTQ, or a target whose integer kernels
-    disagree with the reference in the initializer); the reference follows."""
-    import dataclasses
+    @property
+    def int8_graphs(self) -> tuple[str, ...]:
+        return self.recipe.graphs if self.recipe else ()
 
-    reference = TrackerFns(graphs.float_reference_init, graphs.reference.step)
-    folded = graphs.folded
-    if folded is not None:
-        def folded_float_init():
-            return graphs.float_init, folded()[1]
-    return dataclasses.replace(graphs, init=graphs.float_init, reference=reference,
-                               int8_graphs=("step",),
-                               folded=folded_float_init if folded is not None else None)
-
-
-def float_init_unless_full_integer(graphs: ExportGraphs, options) -> ExportGraphs:
-    """int8 (QAT or PTQ) on every target: ``init`` stays float unless ``full_integer``.
-    Integer runtimes round differently from torch, and the differences compound through the
-    initializer's deep int8 trunk (``docs/decisions/int8.md``); ``init`` runs once per
-    track, so float costs little."""
-    if graphs.precision == "int8" and not options.full_integer and "init" in graphs.int8_graphs:
-        return with_float_init(graphs)
-    return graphs
+    def export_modules(self) -> tuple[nn.Module, nn.Module]:
+        """The modules to hand to an exporter: int8 weights folded into constants (what ONNX
+        and Core ML store as int8 tensors), the float graphs otherwise."""
+        if self.recipe is None:
+            return self.init, self.step
+        return int8_modules(self.model, self.checkpoint, self.recipe, fold=True)
 
 
 def _examples(config: DKDConfig) -> tuple[torch.Tensor, torch.Tensor]:
@@ -81,45 +169,28 @@ def _examples(config: DKDConfig) -> tuple[torch.Tensor, torch.Tensor]:
     return frame, torch.zeros(config.kernel_shape)
 
 
+def graph_fns(init: nn.Module, step: nn.Module) -> TrackerFns:
+    """Two modules as the init/step pair a rollout calls."""
+    return TrackerFns(lambda x: tuple(init(x)), lambda x, k: tuple(step(x, k)))
+
+
 def build_export_graphs(model: DKD, checkpoint: dict, precision: str,
-                        calib: Path | None = None, weight_bits: int = 8) -> ExportGraphs:
-    """The graphs for ``precision``; int8 needs QAT weights or a calibration file.
-    ``weight_bits`` (int8): 8, or 7 for weights within -63..63 (quant/weight_range.py)."""
+                        recipe: Int8Recipe | None = None) -> ExportGraphs:
+    """The graphs to export for ``precision`` and their torch reference; int8 needs a
+    ``recipe``."""
+    if (precision == "int8") != (recipe is not None):
+        raise DkdError(f"{precision} {'needs' if recipe is None else 'takes no'} int8 recipe")
     model = model.eval()
-    config = model.config
-    frame, kernels = _examples(config)
-    reference = TrackerFns(lambda x: model.init(x), lambda x, k: model.step(x, k))
-    if precision != "int8":
+    frame, kernels = _examples(model.config)
+    if recipe is None:
         folded = fold_batchnorm(model)
-        return ExportGraphs(InitGraph(folded).eval(), StepGraph(folded).eval(), reference,
-                            config, precision, None, frame, kernels)
-    qat_state = checkpoint.get("qat")
-    if calib:  # --calib wins: post-training int8 of the float weights
-        from dkd_edge.calibration.ptq import quantized_ptq_graphs
-
-        if qat_state:
-            print("note: --calib given, so int8 comes from post-training calibration of the "
-                  "float weights; this checkpoint's QAT graphs are not used")
-        init_q, step_q = quantized_ptq_graphs(model, calib, weight_bits=weight_bits)
-        source = "ptq"
-
-        def folded():
-            return quantized_ptq_graphs(model, calib, fold=True, weight_bits=weight_bits)
-    elif qat_state:
-        from dkd_edge.quant.qat import quantized_graphs
-
-        init_q, step_q = quantized_graphs(model, qat_state, weight_bits=weight_bits)
-        source = "qat"
-
-        def folded():
-            return quantized_graphs(model, qat_state, fold=True, weight_bits=weight_bits)
+        init, step = InitGraph(folded).eval(), StepGraph(folded).eval()
+        reference = TrackerFns(lambda x: model.init(x), lambda x, k: model.step(x, k))
     else:
-        raise DkdError("int8 needs a QAT checkpoint (dkd-edge train --stage qat) or "
-                       "calibration data (--calib FILE.npz from `dkd-edge calibrate`)")
-    reference = TrackerFns(lambda x: tuple(init_q(x)), lambda x, k: tuple(step_q(x, k)))
-    return ExportGraphs(init_q, step_q, reference, config, precision, source, frame, kernels,
-                        folded, ("init", "step"), InitGraph(fold_batchnorm(model)).eval(),
-                        lambda x: model.init(x), int8_weight_bits=weight_bits)
+        init, step = int8_modules(model, checkpoint, recipe)
+        reference = graph_fns(init, step)
+    return ExportGraphs(init, step, reference, model.config, precision, recipe, frame,
+                        kernels, model, checkpoint)
 
 
 @torch.no_grad()
@@ -128,20 +199,3 @@ def torch_outputs(graphs: ExportGraphs) -> dict[str, torch.Tensor]:
     heatmaps, kernels = graphs.init(graphs.frame)
     heatmaps2, kernels2 = graphs.step(graphs.frame, kernels)
     return {"heatmaps": heatmaps, "kernels": kernels, "kernels_out": kernels2}
-
-
-def with_int8_scope(graphs: ExportGraphs, scope: str) -> ExportGraphs:
-    """int8 graphs whose step keeps int8 activations only in ``scope`` (quant/scope.py); the
-    reference runs the same, narrowed, graph."""
-    import dataclasses
-
-    from dkd_edge.quant.scope import apply_scope
-
-    apply_scope(graphs.step, scope)  # in place: the reference closes over this graph
-    folded = graphs.folded
-    if folded is not None:
-        def folded_in_scope():
-            init, step = folded()
-            return init, apply_scope(step, scope)
-        graphs = dataclasses.replace(graphs, folded=folded_in_scope)
-    return dataclasses.replace(graphs, int8_scope=scope)

@@ -12,7 +12,7 @@
     weights, AVX2 without VNNI saturates int16 sums inside QLinearConv;
   - int8 activations in the step encoder's stem conv only (``int8_scope="stem"``): every
     further integer layer multiplies the kernels' one-step rounding differences;
-  - ``init.onnx`` float unless ``full_integer`` (``graphs.float_init_unless_full_integer``).
+  - ``init.onnx`` float unless ``full_integer`` (``graphs.Int8Recipe.for_conversion``).
   Evidence: ``docs/decisions/int8.md``.
 """
 
@@ -67,11 +67,6 @@ def _fp16_weights(model) -> None:
     graph.node.extend(nodes)
 
 
-def adjust_graphs(graphs, options):
-    """No target-specific edits: the float-init rule is the pipeline's, for every target."""
-    return graphs
-
-
 def export(graphs, folder: Path, options, metadata: dict) -> list[str]:
     import onnx
     import torch
@@ -80,9 +75,8 @@ def export(graphs, folder: Path, options, metadata: dict) -> list[str]:
         raise DkdError(f"--opset {options.opset} is below {MIN_OPSET}, the lowest the dynamo "
                        "exporter writes; for opset <= 12 (onnx-tf) use --via onnx-tf")
     examples = {"init": (graphs.frame,), "step": (graphs.frame, graphs.kernels)}
-    modules = {"init": graphs.init, "step": graphs.step}
-    if graphs.folded is not None:  # int8: weights stored as int8 initializers (4x smaller)
-        modules = dict(zip(("init", "step"), graphs.folded()))
+    # int8: weights stored as int8 initializers (4x smaller)
+    modules = dict(zip(("init", "step"), graphs.export_modules()))
     names = []
     for graph in ("init", "step"):
         inputs, outputs = IO_NAMES[graph]

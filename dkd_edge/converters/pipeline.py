@@ -15,39 +15,28 @@ import torch
 from tqdm import tqdm
 
 from dkd_edge.converters.base import target_module
-from dkd_edge.converters.graphs import (
-    build_export_graphs,
-    float_init_unless_full_integer,
-    with_int8_scope,
-)
+from dkd_edge.converters.graphs import Int8Recipe, build_export_graphs
 from dkd_edge.converters.manifest import build_manifest, model_metadata, write_manifest
 from dkd_edge.converters.options import ConvertOptions
-from dkd_edge.converters.targets import check_target_options, resolve_precision, resolve_target
+from dkd_edge.converters.targets import (
+    check_precision,
+    check_target_options,
+    resolve_precision,
+    resolve_target,
+)
 from dkd_edge.converters.verify import (
     VERIFY_FRAMES,
     ParityError,
-    describe_tolerance,
     reference_rollout,
     state_norm_range,
-    verification_frames,
-    within_tolerance,
+    verification_pixels,
 )
 from dkd_edge.errors import DkdError
+from dkd_edge.preprocess import normalise_nchw
 from dkd_edge.quiet import third_party_output
-from dkd_edge.runtime.parity import compare_rollouts
+from dkd_edge.runtime.golden import GOLDEN_FRAMES, write_golden
+from dkd_edge.runtime.parity import compare_rollouts, describe_tolerance, within_tolerance
 from dkd_edge.runtime.rollout import rollout
-
-
-def calibration_record(calib: Path) -> dict:
-    """Where a PTQ artifact's calibration set is, so that bench can rebuild its reference."""
-    from dkd_edge.calibration import load_calibration_set
-    from dkd_edge.runtime.artifact import sha256
-
-    meta = load_calibration_set(calib).meta
-    return {"path": str(Path(calib).resolve()), "sha256": sha256(Path(calib)),
-            "clips": meta["clips"], "frames": meta["frames"], "split": meta["split"],
-            "state": meta["state"]}
-
 
 STAGING_MARK = ".partial-"
 
@@ -113,19 +102,14 @@ def load_for_conversion(checkpoint, imgsz: int | None):
     return model, config, data
 
 
-def _int8_fields(graphs, options) -> dict:
-    """What an int8 manifest records about its quantization (bench rebuilds the reference
-    from these)."""
-    if not graphs.quantization:
+def _int8_fields(graphs) -> dict:
+    """What an int8 manifest records about its quantization: the recipe (bench rebuilds the
+    reference from it) and the step layers left with int8 activations."""
+    if graphs.recipe is None:
         return {}
     from dkd_edge.quant.scope import int8_layers
 
-    fields = {"int8_graphs": list(graphs.int8_graphs), "int8_scope": graphs.int8_scope,
-              "int8_weight_bits": graphs.int8_weight_bits,
-              "int8_step_layers": int8_layers(graphs.step)}
-    if graphs.quantization == "ptq":
-        fields["calibration"] = calibration_record(options.calib)
-    return fields
+    return {**graphs.recipe.manifest_fields(), "int8_step_layers": int8_layers(graphs.step)}
 
 
 def _single_threaded(fn, *args):
@@ -148,6 +132,7 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
     spec = resolve_target(target)
     check_target_options([spec], options)
     precision = resolve_precision(options.precision)
+    check_precision(spec, precision)
     options = dataclasses.replace(
         options, precision=precision,
         verify_frames=options.verify_frames or VERIFY_FRAMES[precision])
@@ -163,13 +148,8 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
                disable=not progress)
     bar.set_postfix_str("load")
     model, config, data = load_for_conversion(checkpoint, imgsz)
-    weight_bits = options.int8_weight_bits or spec.int8_weight_bits
-    graphs = build_export_graphs(model, data, precision, options.calib, weight_bits)
-    graphs = float_init_unless_full_integer(graphs, options)  # the one place this is decided
-    if graphs.quantization:
-        scope = "encoder" if options.full_integer else (options.int8_scope or spec.int8_scope)
-        graphs = with_int8_scope(graphs, scope)
-    graphs = module.adjust_graphs(graphs, options)
+    recipe = Int8Recipe.for_conversion(options, spec, data)
+    graphs = build_export_graphs(model, data, precision, recipe)
     bar.update(1)
     staging = make_staging(out)
     try:
@@ -179,7 +159,8 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
         files = module.export(graphs, staging, options, metadata)
         bar.update(1)
         parity, reference = None, None
-        frames = verification_frames(config, options.verify_frames)
+        pixels = verification_pixels(config, options.verify_frames)
+        frames = [normalise_nchw(p, config.mean, config.std) for p in pixels]
         if options.verify:
             bar.set_postfix_str(f"verify: torch rollout, {options.verify_frames} frames")
             tick = lambda: bar.update(1)  # noqa: E731
@@ -208,7 +189,9 @@ def convert(target: str, out: str | Path, options: ConvertOptions | None = None,
             checkpoint=str(checkpoint) if checkpoint else f"bundled:{config.name}",
             model_version=str(data.get("model_version", "unversioned")),
             state_norm_range=state_norm_range(reference),
-            extra={**module.manifest_extra(options), **_int8_fields(graphs, options)})
+            extra={**module.manifest_extra(options), **_int8_fields(graphs),
+                   "golden": write_golden(staging, pixels[:GOLDEN_FRAMES], reference,
+                                          precision)})
         write_manifest(staging, manifest)
         if out.exists():
             shutil.rmtree(out)

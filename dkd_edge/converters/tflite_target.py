@@ -79,11 +79,6 @@ def _quant_config(graphs):
         get_symmetric_quantization_config(is_per_channel=True, is_qat=True)))
 
 
-def adjust_graphs(graphs, options):
-    """No target-specific edits: the float-init rule is the pipeline's, for every target."""
-    return graphs
-
-
 def export(graphs, folder: Path, options, metadata: dict) -> list[str]:
     if options.via != "litert-torch":
         from dkd_edge.converters.tflite_via import export_via

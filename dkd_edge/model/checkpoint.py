@@ -87,6 +87,17 @@ def float_state(model: torch.nn.Module) -> dict:
     return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
 
 
+def training_payload(model: torch.nn.Module, stage: str, step: int, options: dict,
+                     **extra) -> dict:
+    """The one checkpoint layout every training stage writes: the config and preprocessing
+    that travel with the weights, the stage and step, the float weights, the options that
+    trained them, and ``extra`` (optimizer and stage state in ``last.pt``; the QAT graphs)."""
+    config = model.config
+    return {"config": config.to_dict(), "preprocessing": config.preprocessing(),
+            "stage": stage, "step": step, "model": float_state(model), "options": options,
+            **extra}
+
+
 def load_model_state(model: torch.nn.Module, state: dict, source: str,
                      allow_missing: bool = False) -> list[str]:
     """Load weights, turning a shape mismatch (another config) into a clear error.

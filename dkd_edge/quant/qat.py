@@ -1,5 +1,5 @@
 """The QAT graphs of a checkpoint: re-exported, re-prepared with the SDK's quantizer and
-loaded with the state that ``dkd-edge train --stage qat`` (``dkd_edge.train.qat_stage``)
+loaded with the state that ``dkd-edge train --stage qat`` (``dkd_edge.train.stages.QatStage``)
 saved; converted to int8 for the torch int8 reference; rounding noise for training."""
 
 from __future__ import annotations

@@ -167,8 +167,31 @@ def open_backend(folder: str | Path, backend: str | None = None, threads: int | 
     return instance, manifest
 
 
+PLUGIN_GROUP = "dkd_edge.backends"
+
+
+def plugin_backend(target: str):
+    """The backend class another package registers for ``target`` under the
+    ``dkd_edge.backends`` entry point (e.g. ExecuTorch's, which needs torch), or None."""
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group=PLUGIN_GROUP):
+        if entry.name == target:
+            return entry.load()
+    return None
+
+
 def _open(folder: Path, manifest: dict, backend: str | None, threads: int | None) -> Backend:
     target = manifest["target"]
+    if target not in ("onnx", "tflite", "coreml"):
+        plugin = plugin_backend(target)
+        if plugin is None:
+            raise DkdError(f"no runtime for {target} artifacts is installed: pip install "
+                           f"'dkd-edge[{target}]'")
+        if backend not in (None, *plugin.backends):
+            raise DkdError(f"backend {backend!r} cannot run a {target} artifact: use "
+                           f"{', '.join(plugin.backends)}")
+        return plugin(folder, threads=threads)
     if backend is None:
         backend = {"onnx": "onnxruntime", "tflite": "litert"}.get(
             target, "coreml" if sys.platform == "darwin" else "mil")

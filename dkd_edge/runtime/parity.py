@@ -7,6 +7,10 @@ import numpy as np
 
 from dkd_edge.keypoints import decode_heatmaps
 
+# Tolerances per precision: max abs heatmap error (fp) or keypoint agreement (int8), over a
+# closed-loop rollout; the conversion gate, bench's gate column and golden replays use them.
+TOLERANCES = {"fp32": {"max_abs_heatmap": 1e-4}, "fp16": {"max_abs_heatmap": 1e-2},
+              "int8": {"keypoint_agreement": 0.99}}
 DRIFT_MARKS = (1, 30, 300, 1000)
 DRIFT_WINDOW = 10
 
@@ -38,3 +42,18 @@ def compare_rollouts(reference: list[np.ndarray], candidate: list[np.ndarray]) -
     return {"max_abs_heatmap": float(per_frame.max()), "keypoint_agreement": float(agree.mean()),
             "frames": frames, "max_abs_heatmap_first": float(per_frame[0]),
             "max_abs_heatmap_last": float(per_frame[-1]), "drift": drift}
+
+
+def within_tolerance(precision: str, parity: dict) -> bool:
+    """Whether ``parity`` (from ``compare_rollouts``) meets ``precision``'s tolerance."""
+    limits = TOLERANCES[precision]
+    if "max_abs_heatmap" in limits:
+        return parity["max_abs_heatmap"] <= limits["max_abs_heatmap"]
+    return parity["keypoint_agreement"] >= limits["keypoint_agreement"]
+
+
+def describe_tolerance(precision: str) -> str:
+    limits = TOLERANCES[precision]
+    if "max_abs_heatmap" in limits:
+        return f"max abs heatmap error <= {limits['max_abs_heatmap']:g}"
+    return f"keypoint agreement >= {limits['keypoint_agreement']:g}"
