@@ -10,7 +10,7 @@ from dkd_edge.model.loading import bundled_checkpoint
 
 
 def test_runtime_never_imports_torch(tmp_path):
-    for target in ("onnx", "tflite", "coreml"):
+    for target in ("onnx", "tflite", "coreml", "coreai"):
         convert(target, tmp_path / target, ConvertOptions(verify=False),
                 checkpoint=bundled_checkpoint("dkd-tiny"), progress=False)
     script = textwrap.dedent(f"""
@@ -20,13 +20,15 @@ def test_runtime_never_imports_torch(tmp_path):
         from dkd_edge.runtime.onnx_backend import OnnxBackend
         from dkd_edge.runtime.litert_backend import LiteRTBackend
         from dkd_edge.runtime.mil.backend import MILBackend
+        from dkd_edge.runtime.coreai_backend import CoreAIBackend
         from dkd_edge.preprocess import letterbox, normalise_nchw
         from dkd_edge.runtime.artifact import open_backend
         from dkd_edge.runtime.golden import verify_golden
         frame = np.zeros((1, 3, 64, 64), np.float32)
         for backend in (OnnxBackend(r"{tmp_path / 'onnx'}"),
                         LiteRTBackend(r"{tmp_path / 'tflite'}"),
-                        MILBackend(r"{tmp_path / 'coreml'}")):
+                        MILBackend(r"{tmp_path / 'coreml'}"),
+                        CoreAIBackend(r"{tmp_path / 'coreai'}")):
             h, k = backend.init(backend.to_layout(frame))
             h, k = backend.step(backend.to_layout(frame), k)
             assert h.shape == (1, 13, 16, 16), h.shape

@@ -6,6 +6,7 @@
 | tflite | litert, android    | fp32, fp16, int8 | model.tflite (signatures init, step)   |
 | coreml | mlpackage, ios     | fp32, fp16, int8 | init.mlpackage, step.mlpackage         |
 | executorch | pte            | fp32             | init.pte, step.pte (XNNPACK)           |
+| coreai | aimodel            | fp32             | model.aimodel (functions init, step)   |
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ TARGETS: dict[str, TargetSpec] = {
     # (``docs/decisions/int8.md``).
     "executorch": TargetSpec("executorch", ("pte",), ("fp32",),
                              "init.pte, step.pte (XNNPACK)", (), "executorch_target"),
+    "coreai": TargetSpec("coreai", ("aimodel",), ("fp32",),
+                         "model.aimodel (functions init, step)", (), "coreai_target"),
 }
 ALIASES = {alias: spec.name for spec in TARGETS.values() for alias in (spec.name, *spec.aliases)}
 

@@ -183,7 +183,11 @@ def plugin_backend(target: str):
 
 def _open(folder: Path, manifest: dict, backend: str | None, threads: int | None) -> Backend:
     target = manifest["target"]
-    if target not in ("onnx", "tflite", "coreml"):
+    if target == "coreai" and backend in (None, "coreai-local"):
+        from dkd_edge.runtime.coreai_backend import CoreAIBackend
+
+        return CoreAIBackend(folder, threads=threads)
+    if target not in ("onnx", "tflite", "coreml", "coreai"):
         plugin = plugin_backend(target)
         if plugin is None:
             raise DkdError(f"no runtime for {target} artifacts is installed: pip install "
