@@ -67,7 +67,7 @@ def swift_contract() -> dict:
 
 
 def kotlin_contract() -> dict:
-    source = (EXAMPLES / "android" / "DKDPoseTracker.kt").read_text()
+    source = (EXAMPLES / "android" / "DKDLogic.kt").read_text()
     body = re.search(r"object DKDContract \{(.*?)\n\}", source, re.S).group(1)
     values = dict(re.findall(r"(?:const )?val (\w+) = (.+)", body))
     contract = _contract(values, 2)
