@@ -312,3 +312,27 @@ def test_golden_replay_passes_on_every_artifact(artifacts, target, precision):
     backend, manifest = open_backend(out)
     report = verify_golden(backend, out, manifest)
     assert report["passed"] and report["frames"] == 8, report
+
+
+def test_coreml_state_variant_passes_its_gate_through_the_interpreter(tmp_path):
+    """--coreml-state: step.mlpackage keeps the kernels in an iOS 18 float16 state
+    (read_state / write_state), run by the numpy MIL interpreter as Core ML runs it."""
+    from dkd_edge.runtime.artifact import open_backend
+    from dkd_edge.runtime.golden import verify_golden
+    from dkd_edge.runtime.mil.program import MILProgram
+
+    out = tmp_path / "state"
+    manifest = convert("coreml", out, ConvertOptions(precision="fp16", coreml_state=True),
+                       checkpoint=TINY, progress=False)
+    assert manifest["coreml"]["minimum_deployment_target"] == "iOS18"
+    assert manifest["coreml"]["state"]["dtype"] == "float16"
+    assert manifest["parity"]["max_abs_heatmap"] <= 1e-2
+    step = MILProgram(out / "step.mlpackage")
+    assert [name for name, _ in step.inputs] == ["frame"] and list(step.states) == ["kernels"]
+    ops = {o.type for o in step.block.operations}
+    assert {"read_state", "write_state"} <= ops
+    backend, manifest = open_backend(out)
+    assert backend.stateful and verify_golden(backend, out, manifest)["passed"]
+    with pytest.raises(DkdError, match="use --precision fp16"):
+        convert("coreml", tmp_path / "x", ConvertOptions(coreml_state=True), checkpoint=TINY,
+                progress=False)

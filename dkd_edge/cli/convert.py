@@ -51,8 +51,9 @@ def print_table(rows: list[tuple[dict, str]]) -> None:
               help="Check a 30-frame rollout against torch before writing.")
 @click.option("--minimum-ios", type=int, default=None,
               help="Core ML minimum deployment target (default 16; 17 for int8).")
-@click.option("--coreml-state", is_flag=True, hidden=True,
-              help="Core ML: iOS 18 StateType variant (not built yet: refused).")
+@click.option("--coreml-state", is_flag=True,
+              help="Core ML: keep the kernels in an iOS 18 float16 state (ct.StateType) of "
+                   "step.mlpackage instead of passing them in and out; needs --precision fp16.")
 @click.option("--via", type=click.Choice(["litert-torch", "onnx-tf", "onnx2tf"]),
               default="litert-torch", show_default=True, help="TFLite converter route.")
 @click.option("--via-python", type=click.Path(), default=None,
@@ -109,6 +110,10 @@ def convert(targets, precision, checkpoint, imgsz, out, opset, calib, verify, mi
         int8_scope=int8_scope,
         int8_weight_bits=int(int8_weight_bits) if int8_weight_bits else None)
     check_target_options(specs, options)
+    if coreml_state:
+        from dkd_edge.converters.coreml_target import check_state_options
+
+        check_state_options(options)  # before any work
     rows, refused = [], []
     for spec in specs:
         if out is None:

@@ -93,12 +93,22 @@ def _drop_aliases(module):
 
 
 def _convert_one(ct, module, args, graph: str, precision: str, minimum_ios: int,
-                 state: bool = False):
+                 state_shape: tuple[int, ...] | None = None):
+    """One graph as an mlprogram; ``state_shape`` (step only) makes the kernels an iOS 18
+    float16 state that the step reads and writes instead of an input and an output."""
     import numpy as np
     import torch
 
     inputs, outputs = IO_NAMES[graph]
     module = _drop_aliases(module)
+    states = None
+    if state_shape is not None:
+        from dkd_edge.converters.graphs import StatefulStep
+
+        module, args = StatefulStep(module, state_shape, STATE_NAME).eval(), args[:1]
+        inputs, outputs = ("frame",), ("heatmaps",)
+        states = [ct.StateType(wrapped_type=ct.TensorType(shape=state_shape, dtype=np.float16),
+                               name=STATE_NAME)]
     program = torch.export.export(module, args, strict=False).run_decompositions({})
     fp16 = precision == "fp16"
     ct_inputs = [ct.TensorType(name=name, shape=tuple(a.shape), dtype=np.float32)
@@ -109,20 +119,33 @@ def _convert_one(ct, module, args, graph: str, precision: str, minimum_ios: int,
             outputs=[ct.TensorType(name=name) for name in outputs],
             minimum_deployment_target=_target(ct, minimum_ios),
             compute_precision=ct.precision.FLOAT16 if fp16 else ct.precision.FLOAT32,
-            skip_model_load=True,
+            skip_model_load=True, states=states,
         )
+
+
+STATE_NAME = "kernels"
+STATE_IOS = 18
+
+
+def check_state_options(options) -> None:
+    """``--coreml-state``: Core ML states are float16 and need iOS 18."""
+    if not options.coreml_state:
+        return
+    if options.precision != "fp16":
+        raise DkdError("--coreml-state keeps the kernels in a float16 state (the only state "
+                       "type Core ML has): use --precision fp16")
+    if options.minimum_ios is not None and options.minimum_ios < STATE_IOS:
+        raise DkdError(f"--coreml-state needs iOS {STATE_IOS} (ct.StateType): drop "
+                       f"--minimum-ios {options.minimum_ios} or raise it")
 
 
 def export(graphs, folder: Path, options, metadata: dict) -> list[str]:
     import coremltools as ct
 
+    check_state_options(options)
     ios = minimum_ios(options, graphs.precision)
     if options.coreml_state:
-        # Not built yet: the iOS 18 variant needs a step graph that updates a registered
-        # buffer in place, and the MIL interpreter's read_state / coreml_update_state ops to
-        # verify it off macOS. Refuse rather than write the explicit-I/O package under its name.
-        raise DkdError("--coreml-state (iOS 18 ct.StateType) is not available yet: convert "
-                       "without it; the state is explicit I/O (kernels -> kernels_out)")
+        ios = max(ios, STATE_IOS)
     names = []
     examples = {"init": (graphs.frame,), "step": (graphs.frame, graphs.kernels)}
     modules = dict(zip(("init", "step"), graphs.export_modules()))  # int8: weight constants
@@ -133,7 +156,9 @@ def export(graphs, folder: Path, options, metadata: dict) -> list[str]:
         "kernels_out": "new pose-kernel state: feed it to the next step call",
     }
     for graph in ("init", "step"):
-        model = _convert_one(ct, modules[graph], examples[graph], graph, graphs.precision, ios)
+        stateful = options.coreml_state and graph == "step"
+        model = _convert_one(ct, modules[graph], examples[graph], graph, graphs.precision, ios,
+                             tuple(graphs.kernels.shape) if stateful else None)
         model.user_defined_metadata.update({k: str(v) for k, v in metadata.items()})
         model.user_defined_metadata["dkd_edge.graph"] = graph
         model.short_description = f"DKD {graph} graph ({metadata.get('dkd_edge.model')})"
@@ -168,8 +193,20 @@ def describe_io(graphs, options) -> dict:
 
 
 def manifest_extra(options) -> dict:
-    return {"coreml": {"minimum_deployment_target": f"iOS{minimum_ios(options, options.precision)}",
-                       "packages": ["init.mlpackage", "step.mlpackage"]}}
+    ios = minimum_ios(options, options.precision)
+    if options.coreml_state:
+        ios = max(ios, STATE_IOS)
+    extra = {"minimum_deployment_target": f"iOS{ios}",
+             "packages": ["init.mlpackage", "step.mlpackage"]}
+    if options.coreml_state:
+        extra["state"] = {
+            "name": STATE_NAME, "dtype": "float16", "in": "step.mlpackage",
+            "use": "init returns kernels as an output; write them into the step model's "
+                   "MLState (state.withMultiArray(for: \"kernels\")), then call step with the "
+                   "frame alone: it reads and overwrites the state; the manifest's step "
+                   "inputs/outputs describe the backend contract (kernels in, kernels_out "
+                   "out), which the runtime emulates by reading the state back"}
+    return {"coreml": extra}
 
 
 def open_backend(folder: Path, options):

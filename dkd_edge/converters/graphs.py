@@ -193,6 +193,22 @@ def build_export_graphs(model: DKD, checkpoint: dict, precision: str,
                         kernels, model, checkpoint)
 
 
+class StatefulStep(nn.Module):
+    """``step(frame, kernels)`` with the kernels in a buffer that each call reads and
+    overwrites (Core ML's ``ct.StateType`` is made from such a buffer)."""
+
+    def __init__(self, step: nn.Module, shape: tuple[int, ...], name: str = "kernels"):
+        super().__init__()
+        self.step, self.name = step, name
+        self.register_buffer(name, torch.zeros(shape))
+
+    def forward(self, frame: torch.Tensor) -> torch.Tensor:
+        state = getattr(self, self.name)
+        heatmaps, kernels = self.step(frame, state)
+        state.copy_(kernels)
+        return heatmaps
+
+
 @torch.no_grad()
 def torch_outputs(graphs: ExportGraphs) -> dict[str, torch.Tensor]:
     """One init + one step of the exported modules on the example inputs."""

@@ -21,7 +21,8 @@ class ConvertOptions:
     default is 7, the others' 8). ONNX: ``opset`` (>= 18). TFLite:
     ``via`` (litert-torch, onnx-tf, onnx2tf) and ``via_python`` (the separate Python that
     has onnx-tf / onnx2tf). Core ML:
-    ``minimum_ios`` (16, 17, 18, ...) and ``coreml_state`` (iOS 18 ``StateType`` variant).
+    ``minimum_ios`` (16, 17, 18, ...) and ``coreml_state`` (the kernels in an iOS 18 float16
+    ``StateType`` of ``step.mlpackage``; fp16 only).
     """
 
     precision: str = "fp32"

@@ -29,11 +29,19 @@ class CoreMLBackend(Backend):
         folder = Path(folder)
         self.models = {g: ct.models.MLModel(str(folder / f"{g}.mlpackage"))
                        for g in ("init", "step")}
+        # --coreml-state: step keeps the kernels in an iOS 18 / macOS 15 MLState.
+        step_spec = self.models["step"].get_spec().description
+        self.state = (self.models["step"].make_state()
+                      if any(s.name == "kernels" for s in step_spec.state) else None)
 
     def init(self, frame):
         out = self.models["init"].predict({"frame": frame})
         return np.asarray(out["heatmaps"]), np.asarray(out["kernels"])
 
     def step(self, frame, kernels):
+        if self.state is not None:  # write the state, predict on the frame, read it back
+            self.state.write_state("kernels", np.asarray(kernels, np.float16))
+            out = self.models["step"].predict({"frame": frame}, state=self.state)
+            return np.asarray(out["heatmaps"]), self.state.read_state("kernels")
         out = self.models["step"].predict({"frame": frame, "kernels": kernels})
         return np.asarray(out["heatmaps"]), np.asarray(out["kernels_out"])

@@ -25,6 +25,9 @@ def _model_file(package: Path) -> Path:
     return found[0]
 
 
+STATE_OPS = ("read_state", "write_state")
+
+
 class MILProgram:
     """A parsed mlprogram: ``run({input name: array}) -> {output name: array}``."""
 
@@ -45,13 +48,18 @@ class MILProgram:
             raise DkdError(f"{package}: no function {function!r} (has {sorted(functions)})")
         fn = functions[function]
         self.block = fn.block_specializations[fn.opset]
-        self.inputs = [(i.name, dtype_of(i.type, self.mil)) for i in fn.inputs]
+        self.inputs = [(i.name, dtype_of(i.type, self.mil)) for i in fn.inputs
+                       if i.type.WhichOneof("type") != "stateType"]
+        # iOS 18 states (ct.StateType): read with read_state, written with write_state.
+        self.states = {i.name: dtype_of(i.type.stateType.wrappedType, self.mil)
+                       for i in fn.inputs if i.type.WhichOneof("type") == "stateType"}
         self.output_names = [o.name for o in spec.description.output]
         self.metadata = dict(spec.description.metadata.userDefined)
         self.weights = WeightFile(model_path.parent / "weights" / "weight.bin")
         self.spec = spec
         self._constants: dict[str, object] = {}
-        unknown = sorted({o.type for o in self.block.operations if o.type != "const"} - set(OPS))
+        unknown = sorted({o.type for o in self.block.operations if o.type != "const"}
+                         - set(OPS) - set(STATE_OPS))
         if unknown:
             raise UnsupportedOpError(
                 f"{package}: the numpy MIL interpreter does not implement {', '.join(unknown)}")
@@ -72,14 +80,24 @@ class MILProgram:
                 items.append(decode_value(binding.value, self.mil, self.weights))
         return items
 
-    def run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def run(self, feeds: dict[str, np.ndarray], state: dict[str, np.ndarray] | None = None
+            ) -> dict[str, np.ndarray]:
+        """Run ``main``; ``state`` holds the program's states, updated in place as Core ML
+        updates an ``MLState``."""
         env: dict[str, object] = dict(self._constants)
+        state = {} if state is None else state
+        missing = sorted(set(self.states) - set(state))
+        if missing:
+            raise DkdError(f"missing state {', '.join(missing)}")
         for name, dtype in self.inputs:
             if name not in feeds:
                 raise DkdError(f"missing input {name!r}")
             env[name] = np.asarray(feeds[name]).astype(dtype, copy=False)
         for operation in self.block.operations:
             if operation.type == "const":
+                continue
+            if operation.type in STATE_OPS:
+                self._state_op(operation, env, state)
                 continue
             kwargs = {}
             for key, argument in operation.inputs.items():
@@ -103,3 +121,11 @@ class MILProgram:
                     else value
         names = list(self.block.outputs)
         return {public: env[internal] for public, internal in zip(self.output_names, names)}
+
+    def _state_op(self, operation, env, state) -> None:
+        name = operation.inputs["input"].arguments[0].name
+        if operation.type == "read_state":
+            env[operation.outputs[0].name] = np.array(state[name], copy=True)
+        else:  # write_state
+            data = self._argument(operation.inputs["data"], env)[0]
+            state[name] = np.asarray(data).astype(self.states[name])
