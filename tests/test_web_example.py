@@ -47,14 +47,11 @@ def jhmdb_clip(jhmdb_root: Path) -> Path:
     return next(p for p in sorted((jhmdb_root / "Rename_Images").glob("*/*")) if p.is_dir())
 
 
-def test_browser_keypoints_match_python_runtime(tmp_path, jhmdb_root):
+def _browser_track(tmp_path: Path, model: Path, frames_dir: Path) -> dict:
+    """The page run headless over ``frames_dir``: its per-frame JSON."""
     sys.path.insert(0, str(WEB))
     import serve
 
-    model = tmp_path / "onnx"
-    convert("onnx", model, ConvertOptions(precision="fp32"),
-            checkpoint=bundled_checkpoint("dkd-tiny"), progress=False)
-    frames_dir = jhmdb_clip(jhmdb_root)
     root = serve.stage_site(Path(tempfile.mkdtemp(dir=tmp_path)), model, frames_dir)
     server, port = serve.start_server(root)
     try:
@@ -68,6 +65,39 @@ def test_browser_keypoints_match_python_runtime(tmp_path, jhmdb_root):
     assert done.returncode == 0, done.stderr[-2000:]
     web = json.loads(out.read_text())
     assert "error" not in web
+    return web
+
+
+def test_browser_replays_the_golden_rollout(tmp_path):
+    """The artifact's golden.npz frames through the page: every keypoint within one heatmap
+    cell of the torch reference's (the tolerance `dkd-edge verify` applies to int8)."""
+    from PIL import Image
+
+    model = tmp_path / "onnx"
+    manifest = convert("onnx", model, ConvertOptions(precision="fp32"),
+                       checkpoint=bundled_checkpoint("dkd-tiny"), progress=False)
+    with np.load(model / "golden.npz") as data:
+        pixels, keypoints = data["pixels"], data["keypoints"]
+    frames_dir = tmp_path / "golden_frames"
+    frames_dir.mkdir()
+    for index, frame in enumerate(pixels):
+        Image.fromarray(frame).save(frames_dir / f"{index:03d}.png")
+    web = _browser_track(tmp_path, model, frames_dir)
+    stride = manifest["preprocessing"]["heatmap_stride"]
+    expected = (keypoints + 0.5) * stride - 0.5  # square frames: the letterbox is the identity
+    browser = np.array([f["keypoints"] for f in web["frames"]], np.float32)
+    assert browser.shape == expected.shape
+    assert [f["graph"] for f in web["frames"][:2]] == ["init", "step"]
+    error = np.linalg.norm(browser - expected, axis=-1)
+    assert float(error.max()) <= stride, error.max()
+
+
+def test_browser_keypoints_match_python_runtime(tmp_path, jhmdb_root):
+    model = tmp_path / "onnx"
+    convert("onnx", model, ConvertOptions(precision="fp32"),
+            checkpoint=bundled_checkpoint("dkd-tiny"), progress=False)
+    frames_dir = jhmdb_clip(jhmdb_root)
+    web = _browser_track(tmp_path, model, frames_dir)
     tracker = PoseTracker(model)
     python = np.stack([tracker(frame).keypoints for frame in read_frames(frames_dir)])
     browser = np.array([f["keypoints"] for f in web["frames"]], np.float32)
