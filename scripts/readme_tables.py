@@ -56,19 +56,20 @@ def model_table() -> str:
 
 def bench_table() -> str:
     bench = _load("bench.json")
-    rows = ["| format | precision | backend | size MB | PCK@0.2 (rendered) | step ms | FPS "
-            "| init ms | kp agreement | convert gate |", "|---" * 10 + "|"]
+    rows = ["| format | precision | backend | size MB | PCK@0.2 real | PCK@0.2 rendered "
+            "| step ms | FPS | init ms | kp agreement | convert gate |", "|---" * 11 + "|"]
     for r in bench["rows"]:
         gate = r.get("gate", "passed")
         gate = gate if gate in ("passed", "not verified") else "refused"
         pck = "-" if r["pck"] is None else f"{r['pck']:.1f}"
+        real = "-" if r.get("pck_real") is None else f"{r['pck_real']:.1f}"
         agreement = ("-" if r["keypoint_agreement"] is None
                      else f"{r['keypoint_agreement']:.4f}")
         rows.append(f"| {r['target']} | {r['precision']} | {r['backend']} | {r['size_mb']:.2f} "
-                    f"| {pck} | {r['step_ms_median']:.2f} | {r['fps']:.0f} | "
+                    f"| {real} | {pck} | {r['step_ms_median']:.2f} | {r['fps']:.0f} | "
                     f"{r['init_ms']:.1f} | {agreement} | {gate} |")
     for c in bench["compare"]:
-        rows.append(f"| {Path(c['path']).name} (peer) | | litert | | | {c['ms_median']:.2f} | "
+        rows.append(f"| {Path(c['path']).name} (peer) | | litert | | | | {c['ms_median']:.2f} | "
                     f"{1000 / c['ms_median']:.0f} | | | |")
     passing = [r for r in bench["rows"] if r.get("gate", "passed") == "passed"]
     if passing and bench["compare"]:

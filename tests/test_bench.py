@@ -11,12 +11,12 @@ from tests.conftest import SHARED
 PEER = SHARED / "peers" / "pose_landmark_lite.tflite"
 
 
-def test_bench_contract(tmp_path, penn_root):
+def test_bench_contract(tmp_path, penn_root, jhmdb_root):
     out = tmp_path / "bench.json"
     args = ["bench", "--device", "cpu", "--targets", "onnx,tflite,coreml", "--precisions",
             "fp32,int8", "--threads", "1", "--frames", "40", "--runs", "10", "--clips", "1",
             "--checkpoint", str(bundled_checkpoint("dkd-tiny")), "--penn-root", str(penn_root),
-            "--out", str(tmp_path / "work"), "--json", str(out)]
+            "--jhmdb-root", str(jhmdb_root), "--out", str(tmp_path / "work"), "--json", str(out)]
     if PEER.is_file():
         args += ["--compare", str(PEER)]
     result = CliRunner().invoke(cli, args)
@@ -32,6 +32,7 @@ def test_bench_contract(tmp_path, penn_root):
                 "step_ms_p90", "fps", "max_abs_heatmap", "keypoint_agreement", "pck",
                 "drift"} <= set(row)
         assert row["step_ms_p90"] >= row["step_ms_median"] > 0
+        assert 0 <= row["pck_real"] <= 100  # the real JHMDB clip through the artifact
         assert set(row["drift"]) == {"1", "30"}
         if row["precision"] == "fp32":
             assert row["max_abs_heatmap"] <= 1e-4 and row["keypoint_agreement"] == 1.0
@@ -39,6 +40,7 @@ def test_bench_contract(tmp_path, penn_root):
         else:  # int8 is measured over 40 frames here (convert gates on 120 at >= 0.99);
             # ONNX's fused integer kernels included, since 7-bit weights (no saturation)
             assert 0.9 <= row["keypoint_agreement"] <= 1.0
+    assert data["real_clips"].startswith("1 real clip(s)")
     if PEER.is_file():
         assert data["compare"][0]["ms_median"] > 0
     assert (tmp_path / "work" / "bench.md").read_text().count("| onnx |") == 3

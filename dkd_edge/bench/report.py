@@ -8,7 +8,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-COLUMNS = ("target", "precision", "backend", "threads", "size_mb", "pck", "step_ms_median",
+COLUMNS = ("target", "precision", "backend", "threads", "size_mb", "pck_real", "pck",
+           "step_ms_median",
            "step_ms_p90", "fps", "init_ms", "max_abs_heatmap", "keypoint_agreement")
 
 
@@ -18,24 +19,25 @@ def markdown(result: dict) -> str:
               f"Reference: torch on {ref['device']} ({ref['dtype']}); "
               f"{result['frames']} frames rollout")
     lines = [f"{header}; machine: {result['machine']}", "",
-             "| Format | Precision | Backend | Threads | Size (MB) | PCK@0.2 "
-             "| Step ms (median) | Step ms (p90) | FPS | Init ms | max abs dh | kp agreement "
-             "| drift (1/30/300/1000) | convert gate |",
-             "|---" * 14 + "|"]
+             "| Format | Precision | Backend | Threads | Size (MB) | PCK@0.2 real "
+             "| PCK@0.2 rendered | Step ms (median) | Step ms (p90) | FPS | Init ms | max abs dh "
+             "| kp agreement | drift (1/30/300/1000) | convert gate |",
+             "|---" * 15 + "|"]
     for row in result["rows"]:
         drift = "/".join(f"{v:.3f}" for v in row["drift"].values()) or "-"
         pck = "-" if row["pck"] is None else f"{row['pck']:.1f}"
+        real = "-" if row.get("pck_real") is None else f"{row['pck_real']:.1f}"
         max_abs = "-" if row["max_abs_heatmap"] is None else f"{row['max_abs_heatmap']:.2g}"
         agreement = ("-" if row["keypoint_agreement"] is None
                      else f"{row['keypoint_agreement']:.4f}")
         lines.append(
             f"| {row['target']} | {row['precision']} | {row['backend']} | {row['threads']} | "
-            f"{row['size_mb']:.2f} | {pck} | {row['step_ms_median']:.2f} | "
+            f"{row['size_mb']:.2f} | {real} | {pck} | {row['step_ms_median']:.2f} | "
             f"{row['step_ms_p90']:.2f} | {row['fps']:.0f} | {row['init_ms']:.1f} | "
             f"{max_abs} | {agreement} | {drift} | "
             f"{_gate(row)} |")
     for row in result["compare"]:
-        lines.append(f"| {Path(row['path']).name} (context) | | litert | {row['threads']} | | | "
+        lines.append(f"| {Path(row['path']).name} (context) | | litert | {row['threads']} | | | | "
                      f"{row['ms_median']:.2f} | | {1000 / row['ms_median']:.0f} | | | | | |")
     return "\n".join(lines) + "\n"
 
@@ -45,7 +47,8 @@ def _gate(row: dict) -> str:
     return gate if gate in ("passed", "not verified") else "refused"
 
 
-TARGET_COLOURS = {"onnx": "navy", "tflite": "darkgreen", "coreml": "purple"}
+TARGET_COLOURS = {"onnx": "navy", "tflite": "darkgreen", "coreml": "purple",
+                  "executorch": "darkorange", "coreai": "firebrick"}
 
 
 def _log_ticks(lo: float, hi: float) -> list[float]:

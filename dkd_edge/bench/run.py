@@ -34,6 +34,7 @@ class BenchOptions:
     clips: int = 8
     clip_frames: int = 40
     penn_root: str | None = None  # None: <data folder>/penn_action
+    jhmdb_root: str | None = None  # real clip(s) for pck_real; None: that column is None
     workdir: Path = Path("runs/bench")
     progress: bool = True
     extra: dict = field(default_factory=dict)
@@ -85,7 +86,7 @@ def _backends(manifest: dict) -> list[str | None]:
 
 
 def run_bench(options: BenchOptions) -> dict:
-    from dkd_edge.eval.evaluate import rendered_test_clips
+    from dkd_edge.eval.evaluate import rendered_test_clips, sequence_pck
     from dkd_edge.model.loading import load_model
     from dkd_edge.runtime.artifact import open_backend, read_manifest, size_mb
 
@@ -93,7 +94,7 @@ def run_bench(options: BenchOptions) -> dict:
     folders = _artifacts(options)
     rows, references = [], {}
     model = config = data = None
-    clips = None
+    clips = real = None
     for folder, refusal in tqdm(folders, desc="bench", unit="artifact",
                                 disable=not options.progress):
         manifest = read_manifest(folder)
@@ -105,6 +106,10 @@ def run_bench(options: BenchOptions) -> dict:
             penn = str(dataset_root("penn_action", options.penn_root))
             clips = rendered_test_clips(penn, options.clips, options.clip_frames,
                                         config.input_size)
+            if options.jhmdb_root:
+                from dkd_edge.data.jhmdb import SubJHMDB
+
+                real = list(SubJHMDB(options.jhmdb_root))
         recipe = Int8Recipe.from_manifest(manifest)
         if recipe not in references:
             on = device if recipe is None else "cpu"
@@ -115,6 +120,8 @@ def run_bench(options: BenchOptions) -> dict:
             backend, _ = open_backend(folder, backend_name, threads=options.threads[0])
             parity = compare_rollouts(references[recipe], rollout(backend, frames).heatmaps)
             pck = backend_pck(backend, clips, config)
+            pck_real = (sequence_pck(backend, real, config).groups()["Mean"]
+                        if real else None)
             for threads in options.threads:
                 if threads != options.threads[0]:
                     backend, _ = open_backend(folder, backend_name, threads=threads,
@@ -122,7 +129,8 @@ def run_bench(options: BenchOptions) -> dict:
                 timing = time_backend(backend, frames[:32], runs=options.runs)
                 rows.append({"target": manifest["target"], "precision": manifest["precision"],
                              "backend": backend.name, "threads": threads, "size_mb": size,
-                             **timing, **parity, "pck": pck, "path": str(folder),
+                             **timing, **parity, "pck": pck, "pck_real": pck_real,
+                             "path": str(folder),
                              "gate": refusal or ("passed" if manifest.get("parity")
                                                  else "not verified")})
     compare = [{"path": str(path), "threads": t, "ms_median": time_external_tflite(path, t)}
@@ -133,6 +141,8 @@ def run_bench(options: BenchOptions) -> dict:
                       "gpu": torch.cuda.get_device_name() if device == "cuda" else None,
                       "int8_reference": "torch int8 (convert_pt2e) graphs on cpu"},
         "frames": options.frames, "clips": options.clips,
+        "real_clips": (f"{len(real)} real clip(s) from {options.jhmdb_root}, PCK@0.2 by name"
+                       if real else None),
         "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, "
                    f"{torch.get_num_threads()} torch threads",
     }

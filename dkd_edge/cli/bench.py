@@ -19,6 +19,22 @@ def _is_tflite(path: Path) -> bool:
         return handle.read(8)[4:8] == b"TFL3"
 
 
+def _jhmdb(explicit: str | None) -> str | None:
+    """The real clip folder: the one given (it must exist), else the data folder's sample."""
+    from dkd_edge.errors import DkdError
+    from dkd_edge.locations import dataset_root
+
+    if explicit and not Path(explicit).is_dir():
+        raise DkdError(f"--jhmdb-root {explicit}: folder not found")
+    if explicit:
+        return explicit
+    try:
+        found = dataset_root("jhmdb_sample")
+    except DkdError:
+        return None
+    return str(found) if found.is_dir() else None
+
+
 def _torch_available() -> bool:
     import importlib.util
 
@@ -45,6 +61,9 @@ def _torch_available() -> bool:
               help="Rendered test clips for PCK.")
 @click.option("--penn-root", default=None, type=click.Path(),
               help="Penn Action labels for the PCK clips (default: DATA/penn_action).")
+@click.option("--jhmdb-root", default=None, type=click.Path(),
+              help="Real clip(s) for the real-pixel PCK column (default: DATA/jhmdb_sample "
+                   "when present).")
 @click.option("--no-reference", is_flag=True,
               help="With --model: latency and size only, no torch reference (what a "
                    "runtime-only install does by itself).")
@@ -52,7 +71,7 @@ def _torch_available() -> bool:
 @json_option("The bench result (always also written to OUT/bench.json unless PATH is given)")
 @click.option("--force", is_flag=True, help="Replace the reports in --out if they exist.")
 def bench(device, targets, precisions, model_dir, checkpoint, threads, frames, runs, compare,
-          clips, penn_root, no_reference, out, as_json, force) -> None:
+          clips, penn_root, jhmdb_root, no_reference, out, as_json, force) -> None:
     """Measure size, latency, PCK, parity and drift of each artifact vs the torch model."""
     from dkd_edge.bench.report import markdown, write_reports
     from dkd_edge.converters.targets import TARGETS, resolve_precision, resolve_target
@@ -113,7 +132,7 @@ def bench(device, targets, precisions, model_dir, checkpoint, threads, frames, r
             precisions=tuple(resolve_precision(p) for p in _csv(precisions)),
             model_dir=Path(model_dir) if model_dir else None, checkpoint=checkpoint,
             threads=thread_counts, frames=frames, runs=runs, compare=tuple(compare),
-            clips=clips, penn_root=str(penn), workdir=Path(out))
+            clips=clips, penn_root=str(penn), workdir=Path(out), jhmdb_root=_jhmdb(jhmdb_root))
         result = run_bench(options)
     paths = write_reports(result, Path(out), Path(json_path) if json_path else None)
     if as_json == STDOUT:

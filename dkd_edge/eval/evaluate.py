@@ -25,6 +25,7 @@ from dkd_edge.keypoints import DEFAULT_DECODE, decode_heatmaps, heatmap_to_image
 from dkd_edge.model.config import DKDConfig
 from dkd_edge.model.tracker_fns import FnsBackend, TrackerFns
 from dkd_edge.preprocess import letterbox, normalise_nchw
+from dkd_edge.runtime.backend import Backend
 from dkd_edge.runtime.rollout import rollout
 
 EVAL_SEED = 2019
@@ -74,7 +75,16 @@ def evaluate_rendered(fns: TrackerFns, clips: list[RenderedClip], config: DKDCon
 def evaluate_sequences(fns: TrackerFns, sequences: Iterable[PoseSequence], config: DKDConfig,
                        progress: bool = True, desc: str = "eval",
                        decode: str = DEFAULT_DECODE) -> PCKAccumulator:
-    """PCK on real clips with frames (letterboxed in, keypoints mapped back)."""
+    """PCK of a torch tracker on real clips with frames (``sequence_pck``)."""
+    return sequence_pck(FnsBackend(fns), sequences, config, progress, desc, decode,
+                        init_every_frame=fns.step is None)
+
+
+def sequence_pck(backend: Backend, sequences: Iterable[PoseSequence], config: DKDConfig,
+                 progress: bool = False, desc: str = "eval", decode: str = DEFAULT_DECODE,
+                 init_every_frame: bool = False) -> PCKAccumulator:
+    """PCK on real clips with frames through any backend (an artifact or torch): each frame
+    letterboxed in, the closed-loop rollout, keypoints mapped back to the frame."""
     acc = PCKAccumulator()
     for sequence in tqdm(list(sequences), desc=desc, unit="clip", disable=not progress):
         if not sequence.has_frames:
@@ -84,7 +94,8 @@ def evaluate_sequences(fns: TrackerFns, sequences: Iterable[PoseSequence], confi
             square, box = letterbox(frame, config.input_size)
             boxes.append(box)
             inputs.append(normalise_nchw(square, config.mean, config.std))
-        points = keypoints_from_heatmaps(track_frames(fns, inputs), config.stride, decode)
+        heatmaps = rollout(backend, inputs, init_every_frame=init_every_frame).stacked()
+        points = keypoints_from_heatmaps(heatmaps, config.stride, decode)
         points = np.stack([box.to_frame(p) for box, p in zip(boxes, points)])
         acc.update(points, sequence.joints, sequence.visibility, sequence.bbox)
     return acc
