@@ -61,7 +61,7 @@ def _contract(values: dict, language: int) -> dict:
 
 
 def swift_contract() -> dict:
-    source = (EXAMPLES / "ios" / "DKDPoseTracker.swift").read_text()
+    source = (EXAMPLES / "ios" / "DKDLogic.swift").read_text()
     body = re.search(r"enum DKDContract \{(.*?)\n\}", source, re.S).group(1)
     return _contract(dict(re.findall(r"static let (\w+)(?:: [^=]+)? = (.+)", body)), 1)
 
