@@ -71,3 +71,17 @@ def test_damaged_or_missing_golden_is_one_line(onnx_artifact, tmp_path):
     (folder / "golden.npz").unlink()
     result = _verify(folder)
     assert result.exit_code == 2 and "no golden rollout" in result.output
+
+
+def test_export_writes_plain_files_an_app_test_reads(onnx_artifact, tmp_path):
+    result = _verify(onnx_artifact, "--export", str(tmp_path / "app"))
+    assert result.exit_code == 0, result.output
+    meta = json.loads((tmp_path / "app" / "golden.json").read_text())
+    with np.load(onnx_artifact / "golden.npz") as data:
+        pixels = np.fromfile(tmp_path / "app" / "pixels.u8", np.uint8)
+        heatmaps = np.fromfile(tmp_path / "app" / "heatmaps.f32", "<f4")
+        np.testing.assert_array_equal(pixels.reshape(meta["pixels_shape"]), data["pixels"])
+        np.testing.assert_array_equal(heatmaps.reshape(meta["heatmaps_shape"]),
+                                      data["heatmaps"])
+        np.testing.assert_allclose(meta["keypoints"], data["keypoints"], atol=1e-4)
+    assert meta["tolerance"]["frame"] == {"max_abs_heatmap": 1e-4}

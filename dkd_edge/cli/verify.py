@@ -16,8 +16,11 @@ from dkd_edge.cli.options import emit_json, json_option
                    "onnxruntime-exact-qdq, litert, coreml (macOS) or mil.")
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
               help="Runtime threads.")
+@click.option("--export", "export_dir", type=click.Path(file_okay=False), default=None,
+              help="Write the golden rollout as plain files for an app's own test "
+                   "(golden.json, pixels.u8, heatmaps.f32) into this folder and stop.")
 @json_option("The per-frame report")
-def verify(artifact, backend, threads, as_json) -> None:
+def verify(artifact, backend, threads, export_dir, as_json) -> None:
     """Replay ARTIFACT's golden.npz closed loop and check every frame against the torch
     reference's outputs recorded at conversion. Exit 1 when a frame or the rollout fails.
     Needs only the runtime ('dkd-edge[runtime]')."""
@@ -29,6 +32,12 @@ def verify(artifact, backend, threads, as_json) -> None:
     folder = Path(artifact)
     manifest = read_manifest(folder)
     read_golden(folder, manifest)  # a missing or damaged golden file fails before loading
+    if export_dir:
+        from dkd_edge.runtime.golden import export_golden
+
+        names = export_golden(folder, manifest, Path(export_dir))
+        click.echo(f"wrote {', '.join(names)} to {export_dir}")
+        return
     runtime, manifest = open_backend(folder, backend, threads=threads)
     report = verify_golden(runtime, folder, manifest)
     if as_json:

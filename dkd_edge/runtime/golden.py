@@ -127,3 +127,28 @@ def _within(limits: dict, max_abs: float, agreement: float) -> bool:
     if "max_abs_heatmap" in limits:
         return max_abs <= limits["max_abs_heatmap"]
     return agreement >= limits["keypoint_agreement"]
+
+
+def export_golden(folder: Path, manifest: dict, out: Path) -> list[str]:
+    """The golden rollout as plain files an app test reads without a zip or npy reader:
+    ``golden.json`` (shapes, tolerances, preprocessing, the reference keypoints),
+    ``pixels.u8`` (uint8 [N, S, S, 3]) and ``heatmaps.f32`` (little-endian float32
+    [N, J, h, w]). Returns the names written."""
+    import json
+
+    golden = read_golden(folder, manifest)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    golden["pixels"].astype(np.uint8).tofile(out / "pixels.u8")
+    golden["heatmaps"].astype("<f4").tofile(out / "heatmaps.f32")
+    entry = manifest["golden"]
+    meta = {"frames": int(golden["pixels"].shape[0]),
+            "pixels_shape": list(golden["pixels"].shape),
+            "heatmaps_shape": list(golden["heatmaps"].shape),
+            "state_shape": list(golden["states"].shape[1:]),
+            "keypoints": golden["keypoints"].round(5).tolist(),
+            "keypoint_cells": entry.get("keypoint_cells", KEYPOINT_CELLS),
+            "tolerance": entry["tolerance"], "precision": manifest["precision"],
+            "preprocessing": manifest["preprocessing"], "joints": manifest["joints"]}
+    (out / "golden.json").write_text(json.dumps(meta) + "\n")
+    return ["golden.json", "pixels.u8", "heatmaps.f32"]
