@@ -95,12 +95,13 @@ def plot(result: dict, path: Path) -> None:
         draw.line([left, y, right, y], fill=(225, 225, 225))
         draw.text((left - 25, y - 6), f"{tick}", fill="black")
     draw.rectangle([left, top, right, bottom], outline="black")
-    for peer in peers:
+    for index, peer in enumerate(peers):
         x = x_of(peer["ms_median"])
+        label_y = top + 4 + 32 * index  # peers close together get their own lines
         for y in range(top, bottom, 8):
             draw.line([x, y, x, min(y + 4, bottom)], fill="firebrick")
-        draw.text((x + 4, top + 4), f"{Path(peer['path']).stem} (peer)", fill="firebrick")
-        draw.text((x + 4, top + 18), f"{peer['ms_median']:.1f} ms", fill="firebrick")
+        draw.text((x + 4, label_y), f"{Path(peer['path']).stem} (peer)", fill="firebrick")
+        draw.text((x + 4, label_y + 14), f"{peer['ms_median']:.1f} ms", fill="firebrick")
     placed: list[tuple[float, float]] = []
     for index, row in enumerate(rows, 1):
         x, y = x_of(row["step_ms_median"]), y_of(row["pck"])

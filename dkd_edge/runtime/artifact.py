@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from dkd_edge.errors import DkdError
+from dkd_edge.quiet import third_party_output
 from dkd_edge.runtime.backend import Backend, RuntimeDependencyError
 
 
@@ -151,7 +152,8 @@ def open_backend(folder: str | Path, backend: str | None = None, threads: int | 
     if verify_files:
         check_files(folder, manifest)
     try:
-        instance = _open(folder, manifest, backend, threads)
+        with third_party_output():  # runtimes' C++ start-up logs (XNNPACK's cpuinfo, ODIE)
+            instance = _open(folder, manifest, backend, threads)
     except DkdError:
         raise
     except ImportError as exc:

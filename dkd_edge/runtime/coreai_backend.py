@@ -9,7 +9,10 @@ parity, not a latency figure for a device.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
+import sys
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +20,16 @@ import numpy as np
 from dkd_edge.runtime.backend import Backend, RuntimeDependencyError
 
 ASSET = "model.aimodel"
+# Backends still open: closed at exit, before the interpreter tears down, because letting
+# coreai-core's runtime be destroyed during finalization aborts the process.
+_OPEN: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_backends() -> None:
+    for backend in list(_OPEN):
+        with contextlib.suppress(Exception):
+            backend.close()
 
 
 class CoreAIBackend(Backend):
@@ -41,6 +54,7 @@ class CoreAIBackend(Backend):
             self._stack.enter_async_context(asset.executable()))
         self._init = model.load_function("init")
         self._step = model.load_function("step")
+        _OPEN.add(self)
 
     def _call(self, function, inputs: dict) -> tuple[np.ndarray, np.ndarray]:
         arrays = {k: self._array(np.ascontiguousarray(v, dtype=np.float32))
@@ -58,10 +72,14 @@ class CoreAIBackend(Backend):
 
     def close(self) -> None:
         """Release the compiled model and its temporary folder."""
+        self._init = self._step = None
         if not self._loop.is_closed():
             self._loop.run_until_complete(self._stack.aclose())
             self._loop.close()
 
     def __del__(self):
-        with contextlib.suppress(Exception):
-            self.close()
+        # At interpreter exit the runtime tears itself down; closing then aborts the process
+        # ("C++ exception handling detected ..."), so only close while Python is running.
+        if not sys.is_finalizing():
+            with contextlib.suppress(Exception):
+                self.close()
