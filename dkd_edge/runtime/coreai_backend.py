@@ -4,6 +4,12 @@ On macOS 27 / iOS 27 the OS runtime loads the asset. Elsewhere ``coreai-core``'s
 runtime runs it: the asset's program is compiled to ODIX in a temporary ``.aimodelx`` folder
 and loaded from there (``AIModelAsset.executable``). That local runtime is a reference for
 parity, not a latency figure for a device.
+
+The runtime runs in a child process of its own. coreai-core 1.0.0b3's local runtime
+sometimes aborts a process as it exits ("C++ exception handling detected but the Swift
+runtime was compiled with exceptions disabled", about one exit in eight here, even after
+closing the model); the child ends with ``os._exit``, which skips that teardown, so the
+caller's process exits cleanly.
 """
 
 from __future__ import annotations
@@ -11,18 +17,21 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
-import sys
+import importlib.util
+import multiprocessing
+import multiprocessing.util  # its exit handler first, so that ours (later) runs before it
+import os
 import weakref
 from pathlib import Path
 
 import numpy as np
 
+from dkd_edge.errors import DkdError
 from dkd_edge.runtime.backend import Backend, RuntimeDependencyError
 
 ASSET = "model.aimodel"
-# Backends still open: closed at exit, before the interpreter tears down, because letting
-# coreai-core's runtime be destroyed during finalization aborts the process.
-_OPEN: weakref.WeakSet = weakref.WeakSet()
+_OPEN: weakref.WeakSet = weakref.WeakSet()  # closed at exit, before multiprocessing kills
+                                            # the children (so they remove their temp folder)
 
 
 @atexit.register
@@ -32,54 +41,87 @@ def _close_open_backends() -> None:
             backend.close()
 
 
+def _serve(conn, folder: str) -> None:
+    """Child process: load the asset, then answer ("init", frame) and ("step", frame,
+    kernels) with ("ok", (heatmaps, kernels)) or ("error", text) until ("close",)."""
+    try:
+        from coreai.authoring.asset import AIModelAsset
+        from coreai.runtime import NDArray
+
+        loop = asyncio.new_event_loop()
+        stack = contextlib.AsyncExitStack()
+        asset = AIModelAsset.load(Path(folder) / ASSET)
+        model = loop.run_until_complete(stack.enter_async_context(asset.executable()))
+        functions = {"init": model.load_function("init"), "step": model.load_function("step")}
+        conn.send(("ok", None))
+    except Exception as exc:  # noqa: BLE001 (reported to the parent in one line)
+        conn.send(("error", f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"))
+        os._exit(0)
+    while True:
+        request = conn.recv()
+        if request[0] == "close":
+            break
+        try:
+            names = ("frame", "kernels")[:len(request) - 1]
+            inputs = {n: NDArray(np.ascontiguousarray(a, np.float32))
+                      for n, a in zip(names, request[1:])}
+            out = loop.run_until_complete(functions[request[0]](inputs))
+            state = out["kernels" if "kernels" in out else "kernels_out"]
+            conn.send(("ok", (np.array(out["heatmaps"].numpy(), np.float32),
+                              np.array(state.numpy(), np.float32))))
+        except Exception as exc:  # noqa: BLE001
+            conn.send(("error", f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"))
+    with contextlib.suppress(Exception):
+        loop.run_until_complete(stack.aclose())  # removes the temporary .aimodelx
+    conn.close()
+    os._exit(0)  # skip the runtime's teardown at exit (see the module docstring)
+
+
 class CoreAIBackend(Backend):
-    """Runs the ``init`` / ``step`` functions of a Core AI asset."""
+    """Runs the ``init`` / ``step`` functions of a Core AI asset (in a child process)."""
 
     name = "coreai-local"
     frame_layout = "NCHW"
 
     def __init__(self, folder: str | Path, threads: int | None = None):
-        try:
-            from coreai.authoring.asset import AIModelAsset
-            from coreai.runtime import NDArray
-        except ImportError as exc:
-            raise RuntimeDependencyError(
-                "running .aimodel assets needs coreai-core: pip install "
-                "'dkd-edge[coreai]'") from exc
-        self._array = NDArray
-        self._loop = asyncio.new_event_loop()
-        self._stack = contextlib.AsyncExitStack()
-        asset = AIModelAsset.load(Path(folder) / ASSET)
-        model = self._loop.run_until_complete(
-            self._stack.enter_async_context(asset.executable()))
-        self._init = model.load_function("init")
-        self._step = model.load_function("step")
+        if importlib.util.find_spec("coreai") is None:
+            raise RuntimeDependencyError("running .aimodel assets needs coreai-core: pip "
+                                         "install 'dkd-edge[coreai]'")
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child, str(folder)), daemon=True)
+        self._process.start()
+        child.close()
+        self._receive()  # loaded, or the child's one-line error
         _OPEN.add(self)
 
-    def _call(self, function, inputs: dict) -> tuple[np.ndarray, np.ndarray]:
-        arrays = {k: self._array(np.ascontiguousarray(v, dtype=np.float32))
-                  for k, v in inputs.items()}
-        out = self._loop.run_until_complete(function(arrays))
-        heatmaps = out["heatmaps"].numpy()
-        kernels = out["kernels" if "kernels" in out else "kernels_out"].numpy()
-        return np.array(heatmaps, np.float32), np.array(kernels, np.float32)
+    def _receive(self):
+        try:
+            status, value = self._conn.recv()
+        except EOFError as exc:
+            raise DkdError("the Core AI runtime process ended unexpectedly") from exc
+        if status != "ok":
+            raise DkdError(f"Core AI runtime: {value}")
+        return value
 
     def init(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self._call(self._init, {"frame": frame})
+        self._conn.send(("init", np.asarray(frame, np.float32)))
+        return self._receive()
 
     def step(self, frame: np.ndarray, kernels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self._call(self._step, {"frame": frame, "kernels": kernels})
+        self._conn.send(("step", np.asarray(frame, np.float32), np.asarray(kernels, np.float32)))
+        return self._receive()
 
     def close(self) -> None:
-        """Release the compiled model and its temporary folder."""
-        self._init = self._step = None
-        if not self._loop.is_closed():
-            self._loop.run_until_complete(self._stack.aclose())
-            self._loop.close()
+        """Stop the runtime process (it removes its temporary folder)."""
+        if self._process.is_alive():
+            with contextlib.suppress(OSError, BrokenPipeError):
+                self._conn.send(("close",))
+            self._process.join(timeout=30)
+            if self._process.is_alive():
+                self._process.kill()
+        self._conn.close()
 
     def __del__(self):
-        # At interpreter exit the runtime tears itself down; closing then aborts the process
-        # ("C++ exception handling detected ..."), so only close while Python is running.
-        if not sys.is_finalizing():
-            with contextlib.suppress(Exception):
-                self.close()
+        with contextlib.suppress(Exception):
+            self.close()
