@@ -60,7 +60,8 @@ SLOW_MODULES = {"test_training", "test_install_profiles", "test_quiet", "test_fu
                 "test_tflite_routes", "test_web_example", "test_runtime_torch_free",
                 "test_calibration", "test_bench", "test_weight_range", "test_int8_scope",
                 "test_real_pixels", "test_gpu", "test_paired_script",
-                "test_average_checkpoints_script", "test_pretrained", "test_checkpoint_safety"}
+                "test_average_checkpoints_script", "test_pretrained", "test_checkpoint_safety",
+                "test_golden", "test_executorch", "test_coreai", "test_kotlin_logic"}
 
 
 def pytest_collection_modifyitems(config, items):

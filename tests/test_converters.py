@@ -314,6 +314,7 @@ def test_golden_replay_passes_on_every_artifact(artifacts, target, precision):
     assert report["passed"] and report["frames"] == 8, report
 
 
+@pytest.mark.slow
 def test_coreml_state_variant_passes_its_gate_through_the_interpreter(tmp_path):
     """--coreml-state: step.mlpackage keeps the kernels in an iOS 18 float16 state
     (read_state / write_state), run by the numpy MIL interpreter as Core ML runs it."""
