@@ -36,8 +36,8 @@ def export(graphs, folder: Path, options, metadata: dict) -> list[str]:
     import coreai_torch
     import torch
 
-    examples = {"init": (graphs.frame,), "step": (graphs.frame, graphs.kernels)}
-    modules = dict(zip(("init", "step"), graphs.export_modules()))
+    examples = graphs.examples
+    modules = graphs.export_modules()
     converter = coreai_torch.TorchConverter(mode=coreai_torch.TorchConverter.Mode.RELEASE)
     for graph in ("init", "step"):
         program = torch.export.export(modules[graph], examples[graph], strict=False)

@@ -147,8 +147,8 @@ def export(graphs, folder: Path, options, metadata: dict) -> list[str]:
     if options.coreml_state:
         ios = max(ios, STATE_IOS)
     names = []
-    examples = {"init": (graphs.frame,), "step": (graphs.frame, graphs.kernels)}
-    modules = dict(zip(("init", "step"), graphs.export_modules()))  # int8: weight constants
+    examples = graphs.examples
+    modules = graphs.export_modules()  # int8: weight constants
     descriptions = {
         "frame": "normalised RGB frame [1, 3, S, S]: (pixel / 255 - mean) / std",
         "kernels": "pose-kernel state from the previous init/step call",

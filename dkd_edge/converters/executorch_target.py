@@ -43,8 +43,8 @@ def export(graphs, folder: Path, options, metadata: dict) -> list[str]:
     from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
     from executorch.exir import to_edge_transform_and_lower
 
-    examples = {"init": (graphs.frame,), "step": (graphs.frame, graphs.kernels)}
-    modules = dict(zip(("init", "step"), graphs.export_modules()))
+    examples = graphs.examples
+    modules = graphs.export_modules()
     names = []
     for graph in ("init", "step"):
         program = torch.export.export(modules[graph], examples[graph], strict=False)

@@ -155,12 +155,18 @@ class ExportGraphs:
     def int8_graphs(self) -> tuple[str, ...]:
         return self.recipe.graphs if self.recipe else ()
 
-    def export_modules(self) -> tuple[nn.Module, nn.Module]:
-        """The modules to hand to an exporter: int8 weights folded into constants (what ONNX
-        and Core ML store as int8 tensors), the float graphs otherwise."""
+    @property
+    def examples(self) -> dict[str, tuple[torch.Tensor, ...]]:
+        """Example inputs of each graph, by name."""
+        return {"init": (self.frame,), "step": (self.frame, self.kernels)}
+
+    def export_modules(self) -> dict[str, nn.Module]:
+        """The modules to hand to an exporter, by name: int8 weights folded into constants
+        (what ONNX and Core ML store as int8 tensors), the float graphs otherwise."""
         if self.recipe is None:
-            return self.init, self.step
-        return int8_modules(self.model, self.checkpoint, self.recipe, fold=True)
+            return {"init": self.init, "step": self.step}
+        init, step = int8_modules(self.model, self.checkpoint, self.recipe, fold=True)
+        return {"init": init, "step": step}
 
 
 def _examples(config: DKDConfig) -> tuple[torch.Tensor, torch.Tensor]:

@@ -74,9 +74,9 @@ def export(graphs, folder: Path, options, metadata: dict) -> list[str]:
     if options.opset < MIN_OPSET:
         raise DkdError(f"--opset {options.opset} is below {MIN_OPSET}, the lowest the dynamo "
                        "exporter writes; for opset <= 12 (onnx-tf) use --via onnx-tf")
-    examples = {"init": (graphs.frame,), "step": (graphs.frame, graphs.kernels)}
+    examples = graphs.examples
     # int8: weights stored as int8 initializers (4x smaller)
-    modules = dict(zip(("init", "step"), graphs.export_modules()))
+    modules = graphs.export_modules()
     names = []
     for graph in ("init", "step"):
         inputs, outputs = IO_NAMES[graph]

@@ -41,7 +41,7 @@ def check_python(route: str, python: str | None) -> str:
 def _export_onnx(graphs, folder: Path, opset: int) -> None:
     import torch
 
-    examples = {"init": (graphs.frame,), "step": (graphs.frame, graphs.kernels)}
+    examples = graphs.examples
     modules = {"init": graphs.init, "step": graphs.step}
     for graph in ("init", "step"):
         inputs, outputs = IO_NAMES[graph]
