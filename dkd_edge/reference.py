@@ -53,7 +53,7 @@ class TorchReferenceBackend(Backend):
             if not data.get("qat"):
                 raise DkdError("this checkpoint has no QAT graphs: train `--stage qat` or use "
                                "quantized=False")
-            recipe = Int8Recipe("qat", graphs=("init", "step"))
+            recipe = Int8Recipe("qat", init="int8")
         if recipe is not None:
             fns = torch_reference(model.cpu(), data, recipe, "cpu")
             self.device = "cpu"  # the int8 reference graphs run on the CPU

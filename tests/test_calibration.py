@@ -75,7 +75,8 @@ def test_ptq_converts_every_target_from_one_set(tmp_path, calib_file, target):
     manifest = convert(target, out, ConvertOptions(precision="int8", calib=calib_file),
                        checkpoint=TINY, progress=False)
     assert manifest["quantization"] == "ptq"
-    assert manifest["int8_graphs"] == ["step"]  # PTQ keeps the initializer float
+    assert manifest["int8_graphs"] == ["step"]  # int8 activations in the step only
+    assert manifest["int8_init"] == "weights"
     assert manifest["parity"]["keypoint_agreement"] >= 0.99
     assert (out / "manifest.json").is_file()
 
@@ -94,7 +95,11 @@ def test_full_integer_quantizes_the_ptq_init_graph_too(tmp_path, calib_file):
                       checkpoint=TINY, progress=False)
     init_graph = onnx.load(str(tmp_path / "onnx-default" / "init.onnx")).graph
     ops = {node.op_type for node in init_graph.node}
-    assert default["int8_graphs"] == ["step"] and "DequantizeLinear" not in ops
+    # the default init: int8 weights (behind DequantizeLinear), float activations
+    assert default["int8_graphs"] == ["step"] and default["int8_init"] == "weights"
+    assert "DequantizeLinear" in ops and "QuantizeLinear" not in ops
+    assert any(t.data_type == onnx.TensorProto.INT8 and len(t.dims) == 4
+               for t in init_graph.initializer)
 
 
 def test_bench_rebuilds_the_ptq_reference_from_the_manifest(tmp_path, calib_file):

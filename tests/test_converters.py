@@ -52,11 +52,27 @@ def test_every_pair_converts_within_tolerance(artifacts, target, precision):
     else:
         assert parity["keypoint_agreement"] >= 0.99
         assert manifest["quantization"] == "qat"
-        assert manifest["int8_scope"] == ("encoder" if target == "coreml" else "stem")
+        assert manifest["int8_scope"] == "stem"
         assert manifest["int8_weight_bits"] == (7 if target == "onnx" else 8)
         assert manifest["int8_step_layers"][0] == "input"
     on_disk = json.loads((out / "manifest.json").read_text())
     assert on_disk["target"] == target and on_disk["precision"] == precision
+
+
+def _artifact_bytes(manifest: dict) -> int:
+    return sum(entry["bytes"] for entry in manifest["files"])
+
+
+@pytest.mark.parametrize("target", ["onnx", "tflite", "coreml"])
+def test_int8_init_stores_int8_weights_and_computes_in_float(artifacts, target):
+    """The default int8 init keeps int8 weights with float activations: the artifact is
+    a third of fp32's, and its first frame (init alone) matches the torch graph with the
+    same int8 weights as closely as a float artifact matches torch."""
+    _, fp32 = artifacts[(target, "fp32")]
+    _, int8 = artifacts[(target, "int8")]
+    assert int8["int8_init"] == "weights" and int8["int8_graphs"] == ["step"]
+    assert _artifact_bytes(int8) <= 0.35 * _artifact_bytes(fp32)
+    assert int8["parity"]["max_abs_heatmap_first"] <= 1e-3
 
 
 @pytest.mark.parametrize("target", ["onnx", "tflite", "coreml"])

@@ -60,18 +60,23 @@ def print_table(rows: list[tuple[dict, str]]) -> None:
               help="Python of the separate onnx-tf / onnx2tf environment "
                    "(or DKD_VIA_PYTHON).")
 @click.option("--int8-scope", type=click.Choice(["stem", "encoder"]), default=None,
-              help="int8: activations int8 in the step encoder's stem conv only (stem; "
-                   "the ONNX and TFLite default) or in the whole encoder (encoder; Core ML's).")
+              help="int8: activations int8 in the step encoder's stem conv only (stem, the "
+                   "default) or in the whole encoder (encoder).")
 @click.option("--int8-weight-bits", type=click.Choice(["7", "8"]), default=None,
               help="int8: 7 keeps weights within -63..63 so that x86 integer kernels without "
                    "VNNI (ONNX Runtime) cannot saturate; ONNX's default is 7, the others' 8.")
+@click.option("--int8-init", type=click.Choice(["weights", "float", "int8"]), default=None,
+              help="int8: the init graph with int8 weights and float activations (weights, "
+                   "the default: a quarter of the size, float accuracy), all float (float), "
+                   "or full integer (int8, the same as --full-integer).")
 @click.option("--full-integer", is_flag=True,
-              help="int8: quantize the init graph too (TFLite: and the whole encoder). Default: "
-                   "init stays float for TFLite, and for every target with --calib (PTQ).")
+              help="int8: quantize the init graph's activations too, and the whole step "
+                   "encoder (--int8-init int8).")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @json_option("The manifest(s)")
 def convert(targets, precision, checkpoint, imgsz, out, opset, calib, verify, minimum_ios,
-            coreml_state, via, via_python, int8_scope, int8_weight_bits, full_integer, force,
+            coreml_state, via, via_python, int8_scope, int8_weight_bits, int8_init, full_integer,
+            force,
             as_json) -> None:
     """Convert a DKD model to mobile artifacts with the kernel state as explicit I/O."""
     from dkd_edge.converters import ConvertOptions
@@ -107,7 +112,7 @@ def convert(targets, precision, checkpoint, imgsz, out, opset, calib, verify, mi
         via_python=via_python or (os.environ.get("DKD_VIA_PYTHON") if via != "litert-torch"
                                   else None),
         minimum_ios=minimum_ios, coreml_state=coreml_state, full_integer=full_integer,
-        int8_scope=int8_scope,
+        int8_scope=int8_scope, int8_init=int8_init,
         int8_weight_bits=int(int8_weight_bits) if int8_weight_bits else None)
     check_target_options(specs, options)
     if coreml_state:

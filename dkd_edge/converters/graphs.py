@@ -5,9 +5,11 @@ both built by one function from one recipe.
 - int8: an ``Int8Recipe`` says how. ``source`` "qat" takes a QAT checkpoint's graphs after
   ``convert_pt2e`` (quantize/dequantize pairs around int8 weights); "ptq" calibrates the
   float graphs with the SDK's quantizer on a ``--calib`` set (which wins over a checkpoint's
-  QAT graphs). ``init`` stays float unless ``full_integer`` (``docs/decisions/int8.md``); the
-  step graph keeps int8 activations in ``scope`` only (quant/scope.py); weights use
-  ``weight_bits`` (quant/weight_range.py). Reference: the same int8 graphs run in torch.
+  QAT graphs). ``init`` is ``"weights"`` by default (int8 weights, float activations: the
+  size of int8 without compounding activation rounding), ``"float"`` or ``"int8"`` (full
+  integer; ``docs/decisions/int8.md``); the step graph keeps int8 activations in ``scope``
+  only (quant/scope.py); weights use ``weight_bits`` (quant/weight_range.py). Reference:
+  the same int8 graphs run in torch.
 
 The recipe comes from ``ConvertOptions`` and the target's defaults when converting
 (``Int8Recipe.for_conversion``) and from the artifact's manifest when benchmarking
@@ -29,6 +31,7 @@ from dkd_edge.model.tracker_fns import TrackerFns
 from dkd_edge.quant.fold import fold_batchnorm
 
 QUANTIZATIONS = ("qat", "ptq")
+INIT_MODES = ("float", "weights", "int8")  # the init graph in an int8 artifact
 
 
 @dataclass(frozen=True)
@@ -36,10 +39,19 @@ class Int8Recipe:
     """How an int8 artifact's graphs are made (and recorded in its manifest)."""
 
     source: str  # "qat" or "ptq"
-    graphs: tuple[str, ...] = ("step",)  # which of init / step are quantized
+    init: str = "weights"  # INIT_MODES: float, int8 weights only, or full integer
     scope: str = "encoder"  # step layers with int8 activations (quant/scope.py)
     weight_bits: int = 8  # 7: weights within -63..63 (quant/weight_range.py)
     calib: Path | None = None  # "ptq": the calibration set
+
+    def __post_init__(self):
+        if self.init not in INIT_MODES:
+            raise DkdError(f"unknown int8 init {self.init!r}: use one of {', '.join(INIT_MODES)}")
+
+    @property
+    def graphs(self) -> tuple[str, ...]:
+        """The graphs with int8 activations (and so an int8 frame input on LiteRT)."""
+        return ("init", "step") if self.init == "int8" else ("step",)
 
     @classmethod
     def for_conversion(cls, options, spec, checkpoint: dict) -> Int8Recipe | None:
@@ -57,9 +69,12 @@ class Int8Recipe:
         else:
             raise DkdError("int8 needs a QAT checkpoint (dkd-edge train --stage qat) or "
                            "calibration data (--calib FILE.npz from `dkd-edge calibrate`)")
-        return cls(source=source,
-                   graphs=("init", "step") if options.full_integer else ("step",),
-                   scope="encoder" if options.full_integer else
+        if options.full_integer and options.int8_init not in (None, "int8"):
+            raise DkdError(f"--full-integer quantizes init fully; it contradicts --int8-init "
+                           f"{options.int8_init}: give one of them")
+        init = "int8" if options.full_integer else (options.int8_init or spec.int8_init)
+        return cls(source=source, init=init,
+                   scope="encoder" if init == "int8" else
                    (options.int8_scope or spec.int8_scope),
                    weight_bits=options.int8_weight_bits or spec.int8_weight_bits,
                    calib=Path(options.calib) if options.calib else None)
@@ -86,13 +101,16 @@ class Int8Recipe:
             if sha256(calib) != record.get("sha256"):
                 raise DkdError(f"{calib} changed since the artifact was converted: convert "
                                "again")
-        return cls(source=source, graphs=tuple(manifest.get("int8_graphs", ("init", "step"))),
+        graphs = manifest.get("int8_graphs", ("init", "step"))
+        init = manifest.get("int8_init") or ("int8" if "init" in graphs else "float")
+        return cls(source=source, init=init,
                    scope=manifest.get("int8_scope", "encoder"),
                    weight_bits=int(manifest.get("int8_weight_bits", 8)), calib=calib)
 
     def manifest_fields(self) -> dict:
         """What the manifest records so that ``from_manifest`` gives this recipe back."""
-        fields = {"int8_graphs": list(self.graphs), "int8_scope": self.scope,
+        fields = {"int8_graphs": list(self.graphs), "int8_init": self.init,
+                  "int8_scope": self.scope,
                   "int8_weight_bits": self.weight_bits}
         if self.source == "ptq":
             fields["calibration"] = calibration_record(self.calib)
@@ -114,7 +132,7 @@ def int8_modules(model: DKD, checkpoint: dict, recipe: Int8Recipe, fold: bool = 
                  ) -> tuple[nn.Module, nn.Module]:
     """Fresh int8 ``init`` and ``step`` modules as ``recipe`` says (``fold=True``: the int8
     weights as constants, the form the converters read; same numbers)."""
-    from dkd_edge.quant.scope import apply_scope
+    from dkd_edge.quant.scope import apply_scope, weights_only
 
     if recipe.source == "ptq":
         from dkd_edge.calibration.ptq import quantized_ptq_graphs
@@ -127,8 +145,10 @@ def int8_modules(model: DKD, checkpoint: dict, recipe: Int8Recipe, fold: bool = 
         init, step = quantized_graphs(model, checkpoint["qat"], fold=fold,
                                       weight_bits=recipe.weight_bits)
     step = apply_scope(step, recipe.scope)  # a graph made just now for this caller
-    if "init" not in recipe.graphs:
+    if recipe.init == "float":
         init = InitGraph(fold_batchnorm(model)).eval()
+    elif recipe.init == "weights":
+        init = weights_only(init)
     return init, step
 
 

@@ -12,11 +12,11 @@ class ConvertOptions:
 
     Common: ``precision`` (fp32, fp16, int8), ``calib`` (a calibration .npz for int8 without
     QAT), ``verify`` (a rollout against torch before anything is written),
-    ``verify_frames`` (30 for fp32 / fp16, 120 for int8), ``full_integer`` (int8: quantize
-    ``init`` too; by default it stays float for TFLite, and for every target with ``calib``),
+    ``verify_frames`` (30 for fp32 / fp16, 120 for int8), ``int8_init`` (int8: the init graph
+    ``"weights"``, int8 weights with float activations, the default; ``"float"``; or
+    ``"int8"``, full integer, which ``full_integer`` also asks for),
     ``int8_scope`` (step layers with int8 activations: ``stem``, the encoder's stem conv,
-    the ONNX and TFLite default;
-    ``encoder``, the whole encoder, Core ML's default), ``int8_weight_bits`` (8, or 7 for
+    every target's default; ``encoder``, the whole encoder), ``int8_weight_bits`` (8, or 7 for
     weights within -63..63 so that x86 integer kernels without VNNI cannot saturate; ONNX's
     default is 7, the others' 8). ONNX: ``opset`` (>= 18). TFLite:
     ``via`` (litert-torch, onnx-tf, onnx2tf) and ``via_python`` (the separate Python that
@@ -29,7 +29,8 @@ class ConvertOptions:
     calib: Path | None = None
     verify: bool = True
     verify_frames: int | None = None  # None: 30 for fp32 / fp16, 120 for int8
-    full_integer: bool = False
+    full_integer: bool = False  # the same as int8_init="int8"
+    int8_init: str | None = None  # None: the target's default (TargetSpec.int8_init)
     int8_scope: str | None = None  # None: the target's default (TargetSpec.int8_scope)
     int8_weight_bits: int | None = None  # None: the target's default (TargetSpec)
     opset: int = 18

@@ -29,6 +29,7 @@ class TargetSpec:
     module: str  # dkd_edge.converters.<module>
     int8_scope: str = "encoder"  # default step layers with int8 activations (quant/scope.py)
     int8_weight_bits: int = 8  # default int8 weight range (quant/weight_range.py)
+    int8_init: str = "weights"  # default init graph in int8 (graphs.INIT_MODES)
 
 
 TARGETS: dict[str, TargetSpec] = {
@@ -40,7 +41,7 @@ TARGETS: dict[str, TargetSpec] = {
                          "tflite_target", int8_scope="stem"),
     "coreml": TargetSpec("coreml", ("mlpackage", "ios"), PRECISIONS,
                          "init.mlpackage, step.mlpackage",
-                         ("minimum_ios", "coreml_state"), "coreml_target"),
+                         ("minimum_ios", "coreml_state"), "coreml_target", int8_scope="stem"),
     # int8 is not offered yet: XNNPACK refuses the int8 step graph's matcher partition
     # (``docs/decisions/int8.md``).
     "executorch": TargetSpec("executorch", ("pte",), ("fp32",),

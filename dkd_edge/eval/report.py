@@ -72,9 +72,11 @@ def run_eval(checkpoint, penn_root, limit: int, max_frames: int, jhmdb_root=None
         with_qat = False
     trackers = float_trackers(model)
     if with_qat and data.get("qat"):
-        from dkd_edge.quant.qat import qat_trackers
+        from dkd_edge.converters.graphs import Int8Recipe, build_export_graphs
 
-        trackers["dkd_qat"] = qat_trackers(model, data["qat"])
+        # The int8 model the converters ship by default (TFLite's and Core ML's recipe).
+        shipped = Int8Recipe("qat", init="weights", scope="stem")
+        trackers["dkd_qat"] = build_export_graphs(model, data, "int8", shipped).reference
     result: dict = {"model": config.name,
                     "model_version": data.get("model_version", "unversioned"),
                     "decode": decode, "clips": 0, "frames": 0,

@@ -8,7 +8,6 @@ import torch
 
 from dkd_edge.errors import DkdError
 from dkd_edge.model.dkd import DKD
-from dkd_edge.model.tracker_fns import TrackerFns
 from dkd_edge.quant.graphs import freeze, prepare_graphs
 
 
@@ -41,11 +40,6 @@ def quantized_graphs(model: DKD, qat_state: dict, fold: bool = False, weight_bit
     narrow_weight_range(init, weight_bits)
     narrow_weight_range(step, weight_bits)
     return convert_pt2e(init, fold_quantize=fold), convert_pt2e(step, fold_quantize=fold)
-
-
-def qat_trackers(model: DKD, qat_state: dict) -> TrackerFns:
-    init, step = quantized_graphs(model, qat_state)
-    return TrackerFns(lambda x: tuple(init(x)), lambda x, k: tuple(step(x, k)))
 
 
 def add_rounding_noise(graph: torch.nn.Module, probability: float) -> int:

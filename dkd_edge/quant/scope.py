@@ -28,16 +28,18 @@ STEM = (".encoder.stem.",)
 SCOPES = {"stem": STEM, "encoder": None}
 
 
-def keep_int8_activations(graph: GraphModule, prefixes: tuple[str, ...]) -> int:
-    """Keep int8 activations only for the graph inputs and the layers under ``prefixes``
-    (module paths); drop every other activation quantize/dequantize pair, in place.
-    Returns how many pairs were dropped."""
+def keep_int8_activations(graph: GraphModule, prefixes: tuple[str, ...],
+                          inputs: bool = True) -> int:
+    """Keep int8 activations only for the graph inputs (unless ``inputs`` is False) and the
+    layers under ``prefixes`` (module paths); drop every other activation
+    quantize/dequantize pair, in place. Returns how many pairs were dropped."""
     dropped = 0
     for node in list(graph.graph.nodes):
         if node.op != "call_function" or node.target != QUANTIZE:
             continue
         source = node.args[0]
-        if source.op == "placeholder" or any(p in f".{_module_path(source)}." for p in prefixes):
+        if (inputs and source.op == "placeholder") \
+                or any(p in f".{_module_path(source)}." for p in prefixes):
             continue
         for user in list(node.users):
             if user.target == DEQUANTIZE:
@@ -49,6 +51,14 @@ def keep_int8_activations(graph: GraphModule, prefixes: tuple[str, ...]) -> int:
     graph.graph.lint()
     graph.recompile()
     return dropped
+
+
+def weights_only(graph: GraphModule) -> GraphModule:
+    """``graph`` with int8 weights and float activations everywhere, inputs included (in
+    place; returns it): the stored weights shrink four times while the runtime computes in
+    float, so no activation rounding can compound."""
+    keep_int8_activations(graph, (), inputs=False)
+    return graph
 
 
 def int8_layers(graph: GraphModule) -> list[str]:
