@@ -132,7 +132,8 @@ def int8_modules(model: DKD, checkpoint: dict, recipe: Int8Recipe, fold: bool = 
                  ) -> tuple[nn.Module, nn.Module]:
     """Fresh int8 ``init`` and ``step`` modules as ``recipe`` says (``fold=True``: the int8
     weights as constants, the form the converters read; same numbers)."""
-    from dkd_edge.quant.scope import apply_scope, weights_only
+    from dkd_edge.quant.graphs import int8_weight_init
+    from dkd_edge.quant.scope import apply_scope
 
     if recipe.source == "ptq":
         from dkd_edge.calibration.ptq import quantized_ptq_graphs
@@ -148,7 +149,7 @@ def int8_modules(model: DKD, checkpoint: dict, recipe: Int8Recipe, fold: bool = 
     if recipe.init == "float":
         init = InitGraph(fold_batchnorm(model)).eval()
     elif recipe.init == "weights":
-        init = weights_only(init)
+        init = int8_weight_init(model, fold)
     return init, step
 
 

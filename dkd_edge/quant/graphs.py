@@ -26,6 +26,23 @@ def export_graphs(model: DKD) -> tuple[GraphModule, GraphModule]:
     return init, step
 
 
+def int8_weight_init(model: DKD, fold: bool = False) -> GraphModule:
+    """The float model's BN-folded init graph with its weights rounded to int8 per output
+    channel (scale max|w| / 127) and float activations: what ``--int8-init weights``
+    exports. The float weights, not a QAT graph's, because QAT trained the init weights for
+    int8 activations, and with float activations they track the float model less closely
+    (``docs/decisions/int8.md``). ``fold=True`` stores the weights as int8 constants."""
+    from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e
+
+    from dkd_edge.quant.scope import weights_only
+
+    frame, _ = example_inputs(model)
+    init = torch.export.export(InitGraph(fold_batchnorm(model)), (frame,), strict=False).module()
+    observed = prepare_pt2e(init, DKDQuantizer(qat=False))
+    observed(frame)  # the weight observers see the weights; activation ones are dropped
+    return weights_only(convert_pt2e(observed, fold_quantize=fold))
+
+
 def prepare_graphs(model: DKD, qat: bool = True) -> tuple[GraphModule, GraphModule]:
     """Init and step graphs with fake-quant (QAT) or observers (PTQ) inserted."""
     init, step = export_graphs(model)
