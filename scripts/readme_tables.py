@@ -31,19 +31,28 @@ def _ci(pair) -> str:
 def model_table() -> str:
     real, rendered, info = _load("eval_real.json"), _load("eval_rendered.json"), _load("info.json")
     lspet, jhmdb = real["lspet"], real["jhmdb"]
+
+    def int8(table: dict, interval: dict | None = None) -> str:
+        value = table.get("dkd_qat")
+        if value is None:
+            return "-"
+        return f"{value:.1f}" + (f" ({_ci(interval['dkd_qat'])})" if interval else "")
+
     rows = [
-        "| data | initializer | DKD |",
-        "|---|---|---|",
+        "| data | initializer | DKD | DKD int8 (as converted) |",
+        "|---|---|---|---|",
         f"| LSPET validation split, {lspet['images']} real images (DKD over "
         f"{lspet['frames_per_clip']}-frame synthetic-motion clips) | "
         f"{lspet['pck']['initializer']:.1f} ({_ci(lspet['pck_ci95']['initializer'])}) | "
-        f"{lspet['pck']['dkd']:.1f} ({_ci(lspet['pck_ci95']['dkd'])}) |",
+        f"{lspet['pck']['dkd']:.1f} ({_ci(lspet['pck_ci95']['dkd'])}) | "
+        f"{int8(lspet['pck'], lspet['pck_ci95'])} |",
         f"| JHMDB real clip, 40 frames, 13 joints by name | "
-        f"{jhmdb['pck']['initializer']:.1f} | {jhmdb['pck']['dkd']:.1f} |",
+        f"{jhmdb['pck']['initializer']:.1f} | {jhmdb['pck']['dkd']:.1f} | "
+        f"{int8(jhmdb['pck'])} |",
         f"| rendered Penn Action test split, {rendered['clips']} clips (regression guard"
         + (f"; measured on {rendered['model_version']}"
            if rendered["model_version"] != real["model_version"] else "") + ") | "
-        f"{rendered['pck']['initializer']:.1f} | {rendered['pck']['dkd']:.1f} |",
+        f"{rendered['pck']['initializer']:.1f} | {rendered['pck']['dkd']:.1f} | - |",
         "",
         f"Model {real['model']}"
         + (f" {real['model_version']}" if real["model_version"] != "unversioned" else "")
