@@ -4,8 +4,9 @@ real Sub-JHMDB clips.
 Modes, each a pair of functions on normalised frames:
 - ``initializer``: the pose initializer on every frame;
 - ``dkd``: init on the first frame, then steps with the kernel state fed back;
-- ``dkd_qat``: the same with the int8 graphs the converters ship by default (the QAT
-  checkpoint's int8 weights; int8 activations in the step encoder's stem).
+- ``dkd_qat``: the same with the int8 graphs the converters ship by default (the QAT step
+  graph with int8 activations in its encoder's stem; ``init`` with the float weights in
+  int8).
 """
 
 from __future__ import annotations
