@@ -176,6 +176,17 @@ def test_bad_inputs(tmp_path):
     assert not (tmp_path / "s").exists() and not list(tmp_path.glob(".s.partial*"))
 
 
+def test_contradicting_int8_init_options_are_one_line_errors_before_any_work(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["convert", "--target", "onnx", "--precision", "int8",
+                                 "--full-integer", "--int8-init", "float",
+                                 "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "contradicts --int8-init float" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "o").exists()
+    with pytest.raises(DkdError, match="unknown int8 init 'half'"):
+        ConvertOptions(precision="int8", int8_init="half")
+
+
 def test_missing_optional_dependency_names_the_extra(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "litert_torch", None)
     with pytest.raises(DkdError, match=r"pip install 'dkd-edge\[convert\]'"):

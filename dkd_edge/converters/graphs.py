@@ -69,9 +69,6 @@ class Int8Recipe:
         else:
             raise DkdError("int8 needs a QAT checkpoint (dkd-edge train --stage qat) or "
                            "calibration data (--calib FILE.npz from `dkd-edge calibrate`)")
-        if options.full_integer and options.int8_init not in (None, "int8"):
-            raise DkdError(f"--full-integer quantizes init fully; it contradicts --int8-init "
-                           f"{options.int8_init}: give one of them")
         init = "int8" if options.full_integer else (options.int8_init or spec.int8_init)
         return cls(source=source, init=init,
                    scope="encoder" if init == "int8" else

@@ -38,3 +38,12 @@ class ConvertOptions:
     via_python: str | None = None
     minimum_ios: int | None = None  # None: iOS 16, or iOS 17 for int8 (quantize op)
     coreml_state: bool = False
+
+    def __post_init__(self):
+        from dkd_edge.errors import DkdError
+
+        if self.int8_init not in (None, "weights", "float", "int8"):
+            raise DkdError(f"unknown int8 init {self.int8_init!r}: use weights, float or int8")
+        if self.full_integer and self.int8_init not in (None, "int8"):
+            raise DkdError(f"--full-integer quantizes init fully; it contradicts --int8-init "
+                           f"{self.int8_init}: give one of them")
