@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from dkd_edge.cli.options import emit_json, json_option
+from dkd_edge.converters.options import INT8_INIT_MODES
 from dkd_edge.converters.targets import targets_table
 
 
@@ -65,7 +66,7 @@ def print_table(rows: list[tuple[dict, str]]) -> None:
 @click.option("--int8-weight-bits", type=click.Choice(["7", "8"]), default=None,
               help="int8: 7 keeps weights within -63..63 so that x86 integer kernels without "
                    "VNNI (ONNX Runtime) cannot saturate; ONNX's default is 7, the others' 8.")
-@click.option("--int8-init", type=click.Choice(["weights", "float", "int8"]), default=None,
+@click.option("--int8-init", type=click.Choice(INT8_INIT_MODES), default=None,
               help="int8: the init graph with int8 weights and float activations (weights, "
                    "the default: a quarter of the size, float accuracy), all float (float), "
                    "or full integer (int8, the same as --full-integer).")

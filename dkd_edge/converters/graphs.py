@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from dkd_edge.converters.options import INT8_INIT_MODES
 from dkd_edge.errors import DkdError
 from dkd_edge.model.config import DKDConfig
 from dkd_edge.model.dkd import DKD, InitGraph, StepGraph
@@ -31,7 +32,6 @@ from dkd_edge.model.tracker_fns import TrackerFns
 from dkd_edge.quant.fold import fold_batchnorm
 
 QUANTIZATIONS = ("qat", "ptq")
-INIT_MODES = ("float", "weights", "int8")  # the init graph in an int8 artifact
 
 
 @dataclass(frozen=True)
@@ -39,14 +39,15 @@ class Int8Recipe:
     """How an int8 artifact's graphs are made (and recorded in its manifest)."""
 
     source: str  # "qat" or "ptq"
-    init: str = "weights"  # INIT_MODES: float, int8 weights only, or full integer
+    init: str = "weights"  # options.INT8_INIT_MODES: int8 weights only, float, full integer
     scope: str = "encoder"  # step layers with int8 activations (quant/scope.py)
     weight_bits: int = 8  # 7: weights within -63..63 (quant/weight_range.py)
     calib: Path | None = None  # "ptq": the calibration set
 
     def __post_init__(self):
-        if self.init not in INIT_MODES:
-            raise DkdError(f"unknown int8 init {self.init!r}: use one of {', '.join(INIT_MODES)}")
+        if self.init not in INT8_INIT_MODES:
+            raise DkdError(f"unknown int8 init {self.init!r}: use one of "
+                           f"{', '.join(INT8_INIT_MODES)}")
 
     @property
     def graphs(self) -> tuple[str, ...]:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+# The init graph of an int8 artifact: int8 weights with float activations, all float, or
+# full integer.
+INT8_INIT_MODES = ("weights", "float", "int8")
+
 
 @dataclass(frozen=True)
 class ConvertOptions:
@@ -42,8 +46,9 @@ class ConvertOptions:
     def __post_init__(self):
         from dkd_edge.errors import DkdError
 
-        if self.int8_init not in (None, "weights", "float", "int8"):
-            raise DkdError(f"unknown int8 init {self.int8_init!r}: use weights, float or int8")
+        if self.int8_init is not None and self.int8_init not in INT8_INIT_MODES:
+            raise DkdError(f"unknown int8 init {self.int8_init!r}: use one of "
+                           f"{', '.join(INT8_INIT_MODES)}")
         if self.full_integer and self.int8_init not in (None, "int8"):
             raise DkdError(f"--full-integer quantizes init fully; it contradicts --int8-init "
                            f"{self.int8_init}: give one of them")

@@ -27,21 +27,21 @@ class TargetSpec:
     files: str
     options: tuple[str, ...]  # target-specific ConvertOptions fields it reads
     module: str  # dkd_edge.converters.<module>
-    int8_scope: str = "encoder"  # default step layers with int8 activations (quant/scope.py)
+    int8_scope: str = "stem"  # default step layers with int8 activations (quant/scope.py)
     int8_weight_bits: int = 8  # default int8 weight range (quant/weight_range.py)
-    int8_init: str = "weights"  # default init graph in int8 (graphs.INIT_MODES)
+    int8_init: str = "weights"  # default init graph in int8 (options.INT8_INIT_MODES)
 
 
 TARGETS: dict[str, TargetSpec] = {
     "onnx": TargetSpec("onnx", (), PRECISIONS, "init.onnx, step.onnx", ("opset",),
-                       "onnx_target", int8_scope="stem", int8_weight_bits=7),
+                       "onnx_target", int8_weight_bits=7),
     "tflite": TargetSpec("tflite", ("litert", "android"), PRECISIONS,
                          "model.tflite (signatures init, step)",
                          ("via", "via_python", "opset"),  # opset: the --via routes' ONNX
-                         "tflite_target", int8_scope="stem"),
+                         "tflite_target"),
     "coreml": TargetSpec("coreml", ("mlpackage", "ios"), PRECISIONS,
                          "init.mlpackage, step.mlpackage",
-                         ("minimum_ios", "coreml_state"), "coreml_target", int8_scope="stem"),
+                         ("minimum_ios", "coreml_state"), "coreml_target"),
     # int8 is not offered yet: XNNPACK refuses the int8 step graph's matcher partition
     # (``docs/decisions/int8.md``).
     "executorch": TargetSpec("executorch", ("pte",), ("fp32",),

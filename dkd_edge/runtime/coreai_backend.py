@@ -41,6 +41,10 @@ def _close_open_backends() -> None:
             backend.close()
 
 
+def _one_line(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+
+
 def _serve(conn, folder: str) -> None:
     """Child process: load the asset, then answer ("init", frame) and ("step", frame,
     kernels) with ("ok", (heatmaps, kernels)) or ("error", text) until ("close",)."""
@@ -55,7 +59,7 @@ def _serve(conn, folder: str) -> None:
         functions = {"init": model.load_function("init"), "step": model.load_function("step")}
         conn.send(("ok", None))
     except Exception as exc:  # noqa: BLE001 (reported to the parent in one line)
-        conn.send(("error", f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"))
+        conn.send(("error", _one_line(exc)))
         os._exit(0)
     while True:
         request = conn.recv()
@@ -70,7 +74,7 @@ def _serve(conn, folder: str) -> None:
             conn.send(("ok", (np.array(out["heatmaps"].numpy(), np.float32),
                               np.array(state.numpy(), np.float32))))
         except Exception as exc:  # noqa: BLE001
-            conn.send(("error", f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"))
+            conn.send(("error", _one_line(exc)))
     with contextlib.suppress(Exception):
         loop.run_until_complete(stack.aclose())  # removes the temporary .aimodelx
     conn.close()
